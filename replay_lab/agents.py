@@ -1,0 +1,197 @@
+"""Training loops: tabular Q-learning online or from a replay buffer, over one or many seeds.
+
+One environment step, as data::
+
+    s --epsilon_greedy--> a --env.step--> (s', r, terminated, truncated)
+        online:      q_update(q, s, a, r, s', terminated)
+        with replay: buffer.add(s, a, r, s', terminated); then updates_per_step times:
+                     batch = buffer.sample(batch_size); delta = q_update(q, batch...)
+                     buffer.update_priorities(batch.indices, delta)    # prioritized only
+
+``truncated`` (a time limit) ends the episode but is never stored as terminal, so the
+target of that last transition still bootstraps from s'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import gymnasium as gym
+import numpy as np
+
+from replay_lab._checks import check_in_range, check_positive_int
+from replay_lab.core import epsilon_greedy, greedy_policy, q_update
+from replay_lab.envs import q_error, reachable_states
+from replay_lab.schedules import Schedule, as_schedule
+
+__all__ = ["TrainResult", "evaluate_greedy", "run_seeds", "train"]
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What one training run (or a stack of runs) produced.
+
+    For one run every array has one entry per episode; :func:`run_seeds` stacks runs
+    along a new first axis, one row per seed.
+
+    Attributes
+    ----------
+    returns : undiscounted return of each training episode
+    lengths : environment steps of each episode
+    updates : total number of transition updates (one Q-learning rule application each)
+        made by the end of each episode
+    q_errors : RMS error of Q against Q* after each episode (NaN when no Q* was given)
+    q : the final Q-table(s)
+    settings : the arguments of the run
+    """
+
+    returns: np.ndarray
+    lengths: np.ndarray
+    updates: np.ndarray
+    q_errors: np.ndarray
+    q: np.ndarray
+    settings: dict = field(repr=False)
+
+    @property
+    def steps(self) -> np.ndarray:
+        """Total environment steps made by the end of each episode."""
+        return np.cumsum(self.lengths, axis=-1)
+
+
+def train(
+    env: gym.Env | str,
+    *,
+    episodes: int,
+    alpha: float = 0.1,
+    gamma: float = 0.99,
+    epsilon: float | Schedule = 0.1,
+    seed: int = 0,
+    q_star: np.ndarray | None = None,
+    q_init: float | np.ndarray = 0.0,
+    max_steps: int | None = None,
+    ties: str = "random",
+) -> TrainResult:
+    """Train a tabular Q-learner with epsilon-greedy exploration.
+
+    Parameters
+    ----------
+    env : gymnasium Env or environment id
+        A discrete-state, discrete-action environment (an id is passed to ``gym.make``).
+    episodes : int
+        Number of training episodes.
+    alpha : float in (0, 1]
+        Step size.
+    gamma : float in [0, 1]
+        Discount factor.
+    epsilon : float in [0, 1] or schedule
+        Exploration probability; a schedule is called with the global step number.
+    seed : int
+        Seeds every random thing of the run (exploration, environment); the same seed
+        gives the same numbers.
+    q_star : ndarray, optional
+        Q* (e.g. from :func:`~replay_lab.envs.value_iteration`); when given, the Q-error
+        over the reachable states is recorded after each episode.
+    q_init : float or ndarray
+        Initial Q-table (a constant, or a table that is copied).
+    max_steps : int, optional
+        Cut an episode after this many steps. The cut is a truncation: the last target
+        still bootstraps. Needed for environments without a time limit (CliffWalking-v1).
+    ties : {"random", "first"}
+        Tie-breaking of the greedy action (see :func:`~replay_lab.core.epsilon_greedy`).
+
+    Returns
+    -------
+    TrainResult
+    """
+    settings = {k: v for k, v in locals().items() if k not in ("env", "q_star", "q_init")}
+    episodes = check_positive_int("episodes", episodes)
+    alpha = check_in_range("alpha", alpha, 0, 1, low_open=True)
+    gamma = check_in_range("gamma", gamma, 0, 1)
+    epsilon = as_schedule(epsilon)
+    if max_steps is not None:
+        max_steps = check_positive_int("max_steps", max_steps)
+    if isinstance(env, str):
+        env = gym.make(env)
+    n_states, n_actions = env.observation_space.n, env.action_space.n
+    q = np.full((n_states, n_actions), np.nan)
+    if np.ndim(q_init) and np.shape(q_init) != q.shape:
+        raise ValueError(f"q_init must be a number or of shape {q.shape}, got {np.shape(q_init)}")
+    q[:] = q_init
+    if q_star is not None:
+        states = reachable_states(env)
+    policy_stream, env_stream = np.random.SeedSequence(seed).spawn(2)
+    rng = np.random.default_rng(policy_stream)
+
+    returns, lengths, updates = np.zeros(episodes), np.zeros(episodes, np.int64), []
+    q_errors = np.full(episodes, np.nan)
+    step = n_updates = 0
+    s, _ = env.reset(seed=int(env_stream.generate_state(1)[0]))
+    for episode in range(episodes):
+        if episode:
+            s, _ = env.reset()
+        total, length, done = 0.0, 0, False
+        while not done:
+            a = epsilon_greedy(q, s, epsilon(step), rng, ties)
+            s_next, r, terminated, truncated, _ = env.step(a)
+            q_update(q, s, a, r, s_next, terminated, alpha, gamma)
+            n_updates += 1
+            step += 1
+            length += 1
+            total += r
+            s = s_next
+            done = terminated or truncated or length == max_steps
+        returns[episode], lengths[episode] = total, length
+        updates.append(n_updates)
+        if q_star is not None:
+            q_errors[episode] = q_error(q, q_star, states)
+    return TrainResult(returns, lengths, np.array(updates), q_errors, q, settings)
+
+
+def run_seeds(env: str, seeds: int | Sequence[int] = 10, **kwargs) -> TrainResult:
+    """Run :func:`train` once per seed and stack the results (first axis = seed).
+
+    Parameters
+    ----------
+    env : str
+        Environment id; each seed gets a fresh ``gym.make(env)``.
+    seeds : int or sequence of int
+        The seeds, or how many (then 0, 1, ..., seeds - 1).
+    **kwargs
+        Passed to :func:`train` (``episodes`` is required).
+    """
+    if isinstance(seeds, int):
+        seeds = range(check_positive_int("seeds", seeds))
+    runs = [train(env, seed=seed, **kwargs) for seed in seeds]
+    settings = {**runs[0].settings, "seed": list(seeds)}
+    stacked = {
+        name: np.stack([getattr(run, name) for run in runs])
+        for name in ("returns", "lengths", "updates", "q_errors", "q")
+    }
+    return TrainResult(**stacked, settings=settings)
+
+
+def evaluate_greedy(
+    env: gym.Env | str, q: np.ndarray, *, episodes: int = 100, max_steps: int = 1000, seed: int = 0
+) -> np.ndarray:
+    """Return the undiscounted return of each of ``episodes`` greedy rollouts.
+
+    A greedy policy can walk in circles forever (CliffWalking has no time limit), so every
+    rollout stops after ``max_steps`` steps.
+    """
+    episodes = check_positive_int("episodes", episodes)
+    max_steps = check_positive_int("max_steps", max_steps)
+    if isinstance(env, str):
+        env = gym.make(env)
+    policy = greedy_policy(q)
+    returns = np.zeros(episodes)
+    s, _ = env.reset(seed=seed)
+    for episode in range(episodes):
+        if episode:
+            s, _ = env.reset()
+        for _ in range(max_steps):
+            s, r, terminated, truncated, _ = env.step(int(policy[s]))
+            returns[episode] += r
+            if terminated or truncated:
+                break
+    return returns

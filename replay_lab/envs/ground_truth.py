@@ -1,0 +1,213 @@
+r"""Ground truth for tabular environments: value iteration, exact policy evaluation, Q-error.
+
+Gymnasium's toy-text environments (``FrozenLake-v1``, ``CliffWalking-v1``, ``Taxi-v4``) and
+our :class:`~replay_lab.envs.BlindCliffwalk` publish their dynamics as
+``env.unwrapped.P[s][a] = [(probability, next_state, reward, terminated), ...]`` and their
+start distribution as ``env.unwrapped.initial_state_distrib``. From that model we compute
+the optimal action values
+
+.. math::
+
+    Q^*(s, a) = \sum_{s'} p(s' \mid s, a) \left[ r + \gamma\, (1 - \text{terminated})
+                \max_{a'} Q^*(s', a') \right]
+
+which every learning curve in the lab is measured against.
+
+Facts about the gymnasium versions we target (1.x): FrozenLake-v1 has a 100-step time limit
+and actions 0 left, 1 down, 2 right, 3 up; CliffWalking-v1 has *no* time limit, actions
+0 up, 1 right, 2 down, 3 left, and stepping into the cliff costs -100 and puts the agent back
+at the start without ending the episode; Taxi-v4 replaces Taxi-v3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from replay_lab._checks import check_in_range, check_positive_int
+
+__all__ = [
+    "TabularModel",
+    "policy_evaluation",
+    "q_error",
+    "reachable_states",
+    "start_value",
+    "tabular_model",
+    "value_iteration",
+]
+
+
+@dataclass(frozen=True)
+class TabularModel:
+    """An environment's dynamics as flat arrays, one entry per possible outcome.
+
+    Outcome ``k`` of taking action ``a`` in state ``s`` has ``pair[k] = s * n_actions + a``
+    and happens with probability ``probability[k]``, leading to ``next_state[k]`` with
+    ``reward[k]``; ``terminated[k]`` says whether the episode ends there.
+    """
+
+    n_states: int
+    n_actions: int
+    pair: np.ndarray
+    probability: np.ndarray
+    next_state: np.ndarray
+    reward: np.ndarray
+    terminated: np.ndarray
+    initial: np.ndarray
+
+    def expected_reward(self) -> np.ndarray:
+        """Return r(s, a), the expected immediate reward, shape (n_states, n_actions)."""
+        flat = np.bincount(
+            self.pair, self.probability * self.reward, minlength=self.n_states * self.n_actions
+        )
+        return flat.reshape(self.n_states, self.n_actions)
+
+    def backup(self, values: np.ndarray, gamma: float) -> np.ndarray:
+        r"""Return :math:`r(s,a) + \gamma \sum_{s'} p(s' \mid s,a)(1-\text{term}) V(s')`."""
+        going_on = np.where(self.terminated, 0.0, self.probability * values[self.next_state])
+        future = np.bincount(self.pair, going_on, minlength=self.n_states * self.n_actions)
+        return self.expected_reward() + gamma * future.reshape(self.n_states, self.n_actions)
+
+
+def tabular_model(env) -> TabularModel:
+    """Read the model of a tabular environment (anything with ``unwrapped.P``).
+
+    A :class:`TabularModel` passes through unchanged, so every function here accepts either.
+    """
+    if isinstance(env, TabularModel):
+        return env
+    base = getattr(env, "unwrapped", env)
+    if not hasattr(base, "P"):
+        raise TypeError(f"env must publish its dynamics as env.unwrapped.P, got {type(env)}")
+    n_states, n_actions = len(base.P), len(base.P[0])
+    outcomes = [
+        (s * n_actions + a, p, s_next, r, done)
+        for s in range(n_states)
+        for a in range(n_actions)
+        for p, s_next, r, done in base.P[s][a]
+    ]
+    pair, probability, next_state, reward, terminated = (
+        np.array(c) for c in zip(*outcomes, strict=True)
+    )
+    initial = np.asarray(base.initial_state_distrib, dtype=np.float64)
+    return TabularModel(
+        n_states,
+        n_actions,
+        pair.astype(np.int64),
+        probability.astype(np.float64),
+        next_state.astype(np.int64),
+        reward.astype(np.float64),
+        terminated.astype(bool),
+        initial,
+    )
+
+
+def value_iteration(
+    env, gamma: float, tol: float = 1e-10, max_iterations: int = 1_000_000
+) -> np.ndarray:
+    """Compute Q* by repeated Bellman optimality backups.
+
+    Parameters
+    ----------
+    env : gymnasium Env with ``unwrapped.P``, or a TabularModel
+    gamma : float in [0, 1]
+        Discount factor. With gamma = 1 the backups converge when every policy that matters
+        ends the episode (true for FrozenLake, CliffWalking and Taxi).
+    tol : float
+        Stop when no entry of Q changes by more than ``tol`` in one sweep.
+    max_iterations : int
+        Raise RuntimeError if not converged by then.
+
+    Returns
+    -------
+    ndarray of shape (n_states, n_actions)
+        Q*. Rows of states where the agent never acts (terminal states) hold whatever
+        the model says; :func:`q_error` leaves them out.
+    """
+    gamma = check_in_range("gamma", gamma, 0, 1)
+    check_in_range("tol", tol, 0, np.inf, low_open=True)
+    model = tabular_model(env)
+    q = np.zeros((model.n_states, model.n_actions))
+    for _ in range(check_positive_int("max_iterations", max_iterations)):
+        q_next = model.backup(q.max(axis=1), gamma)
+        if np.max(np.abs(q_next - q)) <= tol:
+            return q_next
+        q = q_next
+    raise RuntimeError(f"value iteration did not converge in {max_iterations} sweeps")
+
+
+def policy_evaluation(env, policy: np.ndarray, gamma: float) -> np.ndarray:
+    r"""Return the exact state values of a deterministic policy, shape (n_states,).
+
+    Solves :math:`V = r_\pi + \gamma P_\pi V` as a linear system: no sampling noise, no
+    step cap needed. ``gamma`` must be below 1 so the system has a unique solution even
+    for a policy that never ends the episode.
+    """
+    gamma = check_in_range("gamma", gamma, 0, 1, high_open=True)
+    model = tabular_model(env)
+    policy = np.asarray(policy)
+    if policy.shape != (model.n_states,) or policy.dtype.kind not in "iu":
+        raise ValueError(f"policy must be {model.n_states} integer actions, got {policy.shape}")
+    if policy.min() < 0 or policy.max() >= model.n_actions:
+        raise ValueError(f"policy actions must be in [0, {model.n_actions - 1}]")
+    state = model.pair // model.n_actions
+    chosen = policy[state] == model.pair % model.n_actions
+    going_on = chosen & ~model.terminated
+    transition = np.zeros((model.n_states, model.n_states))
+    np.add.at(
+        transition, (state[going_on], model.next_state[going_on]), model.probability[going_on]
+    )
+    reward = model.expected_reward()[np.arange(model.n_states), policy]
+    return np.linalg.solve(np.eye(model.n_states) - gamma * transition, reward)
+
+
+def start_value(env, values: np.ndarray) -> float:
+    """Return the expected value of the start state, ``sum_s initial(s) * values[s]``."""
+    return float(tabular_model(env).initial @ np.asarray(values))
+
+
+def reachable_states(env) -> np.ndarray:
+    """Return a boolean mask of the states in which the agent can ever have to act.
+
+    These are the states reachable from the start distribution by some sequence of
+    actions *without the episode ending*. Terminal states (holes, the goal) and states the
+    dynamics never lead to (CliffWalking's cliff cells) are excluded: Q-learning never
+    updates their rows, so they would only add a constant to the error.
+    """
+    model = tabular_model(env)
+    source = model.pair // model.n_actions
+    edge = (model.probability > 0) & ~model.terminated
+    source, target = source[edge], model.next_state[edge]
+    reached = model.initial > 0
+    while True:
+        grown = reached.copy()
+        grown[target[reached[source]]] = True
+        if (grown == reached).all():
+            return reached
+        reached = grown
+
+
+def q_error(q: np.ndarray, q_star: np.ndarray, states: np.ndarray | None = None) -> float:
+    r"""Root-mean-square error of a Q-table against Q*, over all actions of ``states``.
+
+    .. math::
+
+        \text{error} = \sqrt{\frac{1}{|S'|\,|A|} \sum_{s \in S'} \sum_a (Q(s,a) - Q^*(s,a))^2}
+
+    Parameters
+    ----------
+    q, q_star : ndarray of shape (n_states, n_actions)
+    states : boolean mask of shape (n_states,), optional
+        The states S' to compare, usually :func:`reachable_states` (what the agent can
+        learn about). Default: all states.
+    """
+    q, q_star = np.asarray(q), np.asarray(q_star)
+    if q.shape != q_star.shape or q.ndim != 2:
+        raise ValueError(f"q and q_star must have one 2-D shape, got {q.shape} and {q_star.shape}")
+    if states is not None:
+        states = np.asarray(states)
+        if states.shape != (q.shape[0],) or states.dtype != bool or not states.any():
+            raise ValueError(f"states must be a non-empty boolean mask of shape ({q.shape[0]},)")
+        q, q_star = q[states], q_star[states]
+    return float(np.sqrt(np.mean((q - q_star) ** 2)))

@@ -1,0 +1,159 @@
+"""Ground truth against hand-computed values, slow reference loops and known facts."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from replay_lab.core import greedy_policy
+from replay_lab.envs import (
+    policy_evaluation,
+    q_error,
+    reachable_states,
+    start_value,
+    tabular_model,
+    value_iteration,
+)
+
+
+class TinyMDP:
+    """Three states, two actions, hand-solvable with gamma = 0.9.
+
+    state 0: a0 stays in 0 (r 0);              a1 goes to 1 (r 1)
+    state 1: a0 ends the episode (r 10);       a1 goes back to 0 (r 0)
+    state 2: a0 ends (r 4) or goes to 0 (r 0), each with probability 1/2;  a1 goes to 1 (r -1)
+
+    V*(1) = 10 (take the 10 now), Q*(0,1) = 1 + 0.9*10 = 10, Q*(0,0) = 0.9*10 = 9,
+    Q*(1,1) = 0.9*10 = 9, Q*(2,0) = 0.5*4 + 0.5*0.9*10 = 6.5, Q*(2,1) = -1 + 0.9*10 = 8.
+    """
+
+    Q_STAR = np.array([[9.0, 10.0], [10.0, 9.0], [6.5, 8.0]])
+
+    def __init__(self):
+        self.P = {
+            0: {0: [(1.0, 0, 0.0, False)], 1: [(1.0, 1, 1.0, False)]},
+            1: {0: [(1.0, 1, 10.0, True)], 1: [(1.0, 0, 0.0, False)]},
+            2: {0: [(0.5, 2, 4.0, True), (0.5, 0, 0.0, False)], 1: [(1.0, 1, -1.0, False)]},
+        }
+        self.initial_state_distrib = np.array([0.0, 0.0, 1.0])
+
+
+def slow_bellman_backup(env, q, gamma):
+    """One optimality backup written as nested loops over env.unwrapped.P."""
+    P = env.unwrapped.P if hasattr(env, "unwrapped") else env.P
+    out = np.zeros_like(q)
+    for s in P:
+        for a in P[s]:
+            for p, s_next, r, done in P[s][a]:
+                out[s, a] += p * (r + (0.0 if done else gamma * q[s_next].max()))
+    return out
+
+
+def test_value_iteration_on_hand_solved_mdp():
+    np.testing.assert_allclose(value_iteration(TinyMDP(), 0.9), TinyMDP.Q_STAR, atol=1e-9)
+
+
+def test_policy_evaluation_on_hand_solved_mdp():
+    # Always a0: V(1) = 10, V(0) = 0.9 V(0) -> 0, V(2) = 0.5*4 + 0.5*0.9*V(0) = 2
+    np.testing.assert_allclose(policy_evaluation(TinyMDP(), np.array([0, 0, 0]), 0.9), [0, 10, 2])
+    # Greedy w.r.t. Q*: its values are V*
+    v = policy_evaluation(TinyMDP(), greedy_policy(TinyMDP.Q_STAR), 0.9)
+    np.testing.assert_allclose(v, TinyMDP.Q_STAR.max(axis=1), atol=1e-9)
+
+
+def test_start_value_uses_the_start_distribution():
+    assert start_value(TinyMDP(), TinyMDP.Q_STAR.max(axis=1)) == 8.0
+
+
+@pytest.mark.parametrize(
+    ("env_id", "gamma"), [("FrozenLake-v1", 0.99), ("CliffWalking-v1", 1.0), ("Taxi-v4", 0.9)]
+)
+def test_q_star_is_a_fixed_point_of_the_slow_bellman_backup(env_id, gamma):
+    env = gym.make(env_id)
+    q_star = value_iteration(env, gamma)
+    np.testing.assert_allclose(slow_bellman_backup(env, q_star, gamma), q_star, atol=1e-8)
+
+
+def test_frozen_lake_greedy_policy_of_q_star_attains_v_star():
+    env = gym.make("FrozenLake-v1")
+    q_star = value_iteration(env, 0.99)
+    v = policy_evaluation(env, greedy_policy(q_star), 0.99)
+    reachable = reachable_states(env)
+    np.testing.assert_allclose(v[reachable], q_star.max(axis=1)[reachable], atol=1e-7)
+
+
+def test_frozen_lake_policy_evaluation_matches_iterative_evaluation():
+    env = gym.make("FrozenLake-v1")
+    policy = np.random.default_rng(0).integers(4, size=16)
+    v = np.zeros(16)
+    for _ in range(5000):  # slow, plain expectation backups
+        new = np.zeros(16)
+        for s in range(16):
+            for p, s_next, r, done in env.unwrapped.P[s][policy[s]]:
+                new[s] += p * (r + (0.0 if done else 0.95 * v[s_next]))
+        v = new
+    np.testing.assert_allclose(policy_evaluation(env, policy, 0.95), v, atol=1e-10)
+
+
+def test_cliff_walking_optimal_return_is_minus_13():
+    env = gym.make("CliffWalking-v1")
+    q_star = value_iteration(env, 1.0)
+    assert start_value(env, q_star.max(axis=1)) == -13.0
+    # Follow the greedy policy by hand: 13 steps of -1 along the cliff edge to the goal.
+    policy, s, total = greedy_policy(q_star), 36, 0.0
+    for _ in range(13):
+        ((_, s, r, done),) = env.unwrapped.P[s][policy[s]]
+        total += r
+    assert (total, s, done) == (-13.0, 47, True)
+
+
+def test_reachable_states_of_frozen_lake_are_the_frozen_cells():
+    env = gym.make("FrozenLake-v1")
+    desc = env.unwrapped.desc.reshape(-1)
+    np.testing.assert_array_equal(reachable_states(env), np.isin(desc, [b"S", b"F"]))
+
+
+def test_reachable_states_of_cliff_walking_exclude_cliff_and_goal():
+    mask = reachable_states(gym.make("CliffWalking-v1"))
+    assert mask.sum() == 37
+    assert mask[36] and not mask[37:].any()
+
+
+def test_q_error_by_hand():
+    q_star = np.zeros((3, 2))
+    q = np.array([[1.0, -1.0], [3.0, 3.0], [100.0, 0.0]])
+    assert q_error(q, q_star) == pytest.approx(np.sqrt((1 + 1 + 9 + 9 + 10000) / 6))
+    assert q_error(q, q_star, np.array([True, True, False])) == pytest.approx(np.sqrt(20 / 4))
+
+
+def test_tabular_model_flattens_the_outcomes():
+    model = tabular_model(TinyMDP())
+    assert (model.n_states, model.n_actions) == (3, 2)
+    assert len(model.pair) == 7  # one outcome per (s, a) plus the extra one of (2, 0)
+    np.testing.assert_allclose(model.expected_reward(), [[0, 1], [10, 0], [2, -1]])
+
+
+def test_taxi_v4_is_the_current_taxi():
+    assert value_iteration(gym.make("Taxi-v4"), 0.9).shape == (500, 6)
+    with pytest.warns(DeprecationWarning), pytest.raises(gym.error.DeprecatedEnv):
+        gym.make("Taxi-v3")
+
+
+def test_bad_input_is_rejected():
+    with pytest.raises(ValueError, match=r"gamma must be in \[0, 1\], got 1.5"):
+        value_iteration(TinyMDP(), 1.5)
+    with pytest.raises(ValueError, match=r"gamma must be in \[0, 1\), got 1.0"):
+        policy_evaluation(TinyMDP(), np.array([0, 0, 0]), 1.0)
+    with pytest.raises(ValueError, match=r"policy must be 3 integer actions"):
+        policy_evaluation(TinyMDP(), np.array([0, 0]), 0.9)
+    with pytest.raises(ValueError, match=r"policy actions must be in \[0, 1\]"):
+        policy_evaluation(TinyMDP(), np.array([0, 2, 0]), 0.9)
+    with pytest.raises(ValueError, match="q and q_star must have one 2-D shape"):
+        q_error(np.zeros((3, 2)), np.zeros((2, 3)))
+    with pytest.raises(
+        ValueError, match=r"states must be a non-empty boolean mask of shape \(3,\)"
+    ):
+        q_error(np.zeros((3, 2)), np.zeros((3, 2)), np.array([0, 1, 2]))
+    with pytest.raises(TypeError, match="env must publish its dynamics"):
+        tabular_model(object())
+    with pytest.raises(RuntimeError, match="did not converge in 3 sweeps"):
+        value_iteration(gym.make("FrozenLake-v1"), 0.99, max_iterations=3)

@@ -37,7 +37,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 test: lint
-	$(call pytest,tests)
+	$(call pytest,tests replay_lab --doctest-modules)
 	$(call pytest,--nbval-lax --nbval-current-env notebooks)
 
 notebooks: $(STAMP)

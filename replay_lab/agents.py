@@ -21,6 +21,7 @@ import gymnasium as gym
 import numpy as np
 
 from replay_lab._checks import check_in_range, check_positive_int
+from replay_lab.buffers import Batch, PrioritizedReplayBuffer, ReplayBuffer
 from replay_lab.core import epsilon_greedy, greedy_policy, q_update
 from replay_lab.envs import q_error, reachable_states
 from replay_lab.schedules import Schedule, as_schedule
@@ -44,6 +45,8 @@ class TrainResult:
     q_errors : RMS error of Q against Q* after each episode (NaN when no Q* was given)
     q : the final Q-table(s)
     settings : the arguments of the run
+    replay_ages : with ``record_replays=True``, how many replayed transitions had each
+        age (0 = the newest transition in the buffer, capacity - 1 = the oldest)
     """
 
     returns: np.ndarray
@@ -52,6 +55,7 @@ class TrainResult:
     q_errors: np.ndarray
     q: np.ndarray
     settings: dict = field(repr=False)
+    replay_ages: np.ndarray | None = None
 
     @property
     def steps(self) -> np.ndarray:
@@ -71,8 +75,17 @@ def train(
     q_init: float | np.ndarray = 0.0,
     max_steps: int | None = None,
     ties: str = "random",
+    replay: str | None = None,
+    capacity: int = 10_000,
+    batch_size: int = 32,
+    updates_per_step: int = 1,
+    learning_starts: int | None = None,
+    per_alpha: float = 0.6,
+    per_beta: float | Schedule = 0.4,
+    per_eps: float = 1e-6,
+    record_replays: bool = False,
 ) -> TrainResult:
-    """Train a tabular Q-learner with epsilon-greedy exploration.
+    """Train a tabular Q-learner with epsilon-greedy exploration, online or from replay.
 
     Parameters
     ----------
@@ -99,6 +112,24 @@ def train(
         still bootstraps. Needed for environments without a time limit (CliffWalking-v1).
     ties : {"random", "first"}
         Tie-breaking of the greedy action (see :func:`~replay_lab.core.epsilon_greedy`).
+    replay : {None, "uniform", "prioritized"}
+        None learns online from each transition once, as it happens. Otherwise every
+        transition goes into a replay buffer and learning replays batches from it.
+    capacity : int
+        Replay buffer size (the last ``capacity`` transitions are kept).
+    batch_size : int
+        Transitions per replayed batch.
+    updates_per_step : int
+        Batches replayed per environment step (the replay ratio).
+    learning_starts : int, optional
+        Replay only once the buffer holds this many transitions (default ``batch_size``).
+    per_alpha, per_eps : float
+        Prioritized replay's priority exponent and the floor added to |TD error|.
+    per_beta : float in [0, 1] or schedule
+        Prioritized replay's importance-sampling exponent; a schedule (called with the
+        global step) anneals it, e.g. ``LinearSchedule(0.4, 1.0, total_steps)``.
+    record_replays : bool
+        Record the age of every replayed transition (``TrainResult.replay_ages``).
 
     Returns
     -------
@@ -111,6 +142,10 @@ def train(
     epsilon = as_schedule(epsilon)
     if max_steps is not None:
         max_steps = check_positive_int("max_steps", max_steps)
+    updates_per_step = check_positive_int("updates_per_step", updates_per_step)
+    batch_size = check_positive_int("batch_size", batch_size)
+    learning_starts = batch_size if learning_starts is None else learning_starts
+    per_beta = as_schedule(per_beta)
     if isinstance(env, str):
         env = gym.make(env)
     n_states, n_actions = env.observation_space.n, env.action_space.n
@@ -120,8 +155,10 @@ def train(
     q[:] = q_init
     if q_star is not None:
         states = reachable_states(env)
-    policy_stream, env_stream = np.random.SeedSequence(seed).spawn(2)
+    policy_stream, env_stream, buffer_stream = np.random.SeedSequence(seed).spawn(3)
     rng = np.random.default_rng(policy_stream)
+    buffer = _make_buffer(replay, capacity, per_alpha, per_eps, buffer_stream)
+    ages = []
 
     returns, lengths, updates = np.zeros(episodes), np.zeros(episodes, np.int64), []
     q_errors = np.full(episodes, np.nan)
@@ -134,8 +171,17 @@ def train(
         while not done:
             a = epsilon_greedy(q, s, epsilon(step), rng, ties)
             s_next, r, terminated, truncated, _ = env.step(a)
-            q_update(q, s, a, r, s_next, terminated, alpha, gamma)
-            n_updates += 1
+            if buffer is None:
+                q_update(q, s, a, r, s_next, terminated, alpha, gamma)
+                n_updates += 1
+            else:
+                buffer.add(s, a, r, s_next, terminated)
+                if len(buffer) >= learning_starts:
+                    for _ in range(updates_per_step):
+                        batch = _replay(buffer, q, batch_size, alpha, gamma, per_beta(step))
+                        n_updates += batch_size
+                        if record_replays:
+                            ages.append(buffer.added - 1 - batch.ids)
             step += 1
             length += 1
             total += r
@@ -145,7 +191,42 @@ def train(
         updates.append(n_updates)
         if q_star is not None:
             q_errors[episode] = q_error(q, q_star, states)
-    return TrainResult(returns, lengths, np.array(updates), q_errors, q, settings)
+    replay_ages = None
+    if record_replays:
+        replay_ages = np.bincount(
+            np.concatenate([np.zeros(0, np.int64), *ages]), minlength=capacity
+        )
+    return TrainResult(returns, lengths, np.array(updates), q_errors, q, settings, replay_ages)
+
+
+def _make_buffer(replay, capacity, per_alpha, per_eps, seed) -> ReplayBuffer | None:
+    if replay is None:
+        return None
+    if replay == "uniform":
+        return ReplayBuffer(capacity, seed=seed)
+    if replay == "prioritized":
+        return PrioritizedReplayBuffer(capacity, alpha=per_alpha, eps=per_eps, seed=seed)
+    raise ValueError(f"replay must be None, 'uniform' or 'prioritized', got {replay!r}")
+
+
+def _replay(buffer, q, batch_size, alpha, gamma, beta) -> Batch:
+    """Learn from one replayed batch; feed its TD errors back as priorities."""
+    prioritized = isinstance(buffer, PrioritizedReplayBuffer)
+    batch = buffer.sample(batch_size, beta) if prioritized else buffer.sample(batch_size)
+    deltas = q_update(
+        q,
+        batch.states,
+        batch.actions,
+        batch.rewards,
+        batch.next_states,
+        batch.terminated,
+        alpha,
+        gamma,
+        weights=batch.weights,
+    )
+    if prioritized:
+        buffer.update_priorities(batch.indices, deltas, ids=batch.ids)
+    return batch
 
 
 def run_seeds(env: str, seeds: int | Sequence[int] = 10, **kwargs) -> TrainResult:
@@ -168,6 +249,8 @@ def run_seeds(env: str, seeds: int | Sequence[int] = 10, **kwargs) -> TrainResul
         name: np.stack([getattr(run, name) for run in runs])
         for name in ("returns", "lengths", "updates", "q_errors", "q")
     }
+    if runs[0].replay_ages is not None:
+        stacked["replay_ages"] = np.stack([run.replay_ages for run in runs])
     return TrainResult(**stacked, settings=settings)
 
 

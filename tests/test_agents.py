@@ -151,3 +151,96 @@ def test_greedy_evaluation_has_a_step_cap():
 def test_train_rejects_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
         train("FrozenLake-v1", **{"episodes": 1, **kwargs})
+
+
+# --- training from replay ------------------------------------------------------------------
+
+
+def test_replay_counts_updates_and_learns_faster_than_online():
+    env = gym.make("FrozenLake-v1")
+    q_star = value_iteration(env, 0.99)
+    kwargs = dict(episodes=300, alpha=0.1, gamma=0.99, epsilon=0.1, seed=0, q_star=q_star)
+    online = train(env, **kwargs)
+    uniform = train(
+        env, replay="uniform", batch_size=8, updates_per_step=2, learning_starts=20, **kwargs
+    )
+    # every step after the first 19 replays 2 batches of 8
+    assert uniform.updates[-1] == 16 * (uniform.steps[-1] - 19)
+    assert uniform.q_errors[-1] < 0.6 * online.q_errors[-1]
+
+
+def test_prioritized_replay_feeds_td_errors_back_and_scales_by_weights():
+    from replay_lab.agents import _replay
+    from replay_lab.buffers import PrioritizedReplayBuffer
+
+    buffer = PrioritizedReplayBuffer(8, alpha=1.0, eps=1e-6, seed=0)
+    for s in range(6):
+        buffer.add(s, 0, float(s), (s + 1) % 6, s == 5)
+    q = np.zeros((6, 2))
+    expected_q = q.copy()
+    batch = _replay(buffer, q, 4, 0.5, 0.9, beta=1.0)
+    deltas = []
+    for s, a, r, s_next, done, w in zip(
+        batch.states,
+        batch.actions,
+        batch.rewards,
+        batch.next_states,
+        batch.terminated,
+        batch.weights,
+        strict=True,
+    ):
+        delta = r + (0.0 if done else 0.9 * expected_q[s_next].max()) - expected_q[s, a]
+        expected_q[s, a] += 0.5 * w * delta
+        deltas.append(delta)
+    np.testing.assert_allclose(q, expected_q, rtol=0, atol=1e-15)
+    last = {int(i): d for i, d in zip(batch.indices, deltas, strict=True)}
+    for index, delta in last.items():
+        assert buffer.tree[index] == pytest.approx(abs(delta) + 1e-6)
+
+
+def test_per_beta_schedule_is_called_with_the_global_step():
+    seen = []
+
+    def beta(step):
+        seen.append(step)
+        return min(1.0, 0.4 + step / 1000)
+
+    result = train(
+        "FrozenLake-v1", episodes=10, replay="prioritized", batch_size=4, per_beta=beta, seed=1
+    )
+    assert seen == list(range(3, result.steps[-1]))  # replay starts once 4 transitions are stored
+
+
+def test_record_replays_histograms_ages_within_the_capacity():
+    result = train(
+        "FrozenLake-v1",
+        episodes=40,
+        replay="uniform",
+        capacity=50,
+        batch_size=8,
+        seed=2,
+        record_replays=True,
+    )
+    assert result.replay_ages.shape == (50,)
+    assert result.replay_ages.sum() == result.updates[-1]
+    runs = run_seeds(
+        "FrozenLake-v1",
+        seeds=2,
+        episodes=5,
+        replay="uniform",
+        capacity=50,
+        batch_size=8,
+        record_replays=True,
+    )
+    assert runs.replay_ages.shape == (2, 50)
+
+
+def test_unknown_replay_kind_is_rejected():
+    with pytest.raises(
+        ValueError, match="replay must be None, 'uniform' or 'prioritized', got 'ranked'"
+    ):
+        train("FrozenLake-v1", episodes=1, replay="ranked")
+    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
+        train("FrozenLake-v1", episodes=1, replay="uniform", batch_size=0)
+    with pytest.raises(ValueError, match="updates_per_step must be >= 1, got 0"):
+        train("FrozenLake-v1", episodes=1, replay="uniform", updates_per_step=0)

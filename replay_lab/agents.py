@@ -23,10 +23,16 @@ import numpy as np
 from replay_lab._checks import check_in_range, check_positive_int
 from replay_lab.buffers import Batch, PrioritizedReplayBuffer, ReplayBuffer
 from replay_lab.core import epsilon_greedy, greedy_policy, q_update
-from replay_lab.envs import q_error, reachable_states
+from replay_lab.envs import (
+    policy_evaluation,
+    q_error,
+    reachable_states,
+    start_value,
+    tabular_model,
+)
 from replay_lab.schedules import Schedule, as_schedule
 
-__all__ = ["TrainResult", "evaluate_greedy", "run_seeds", "train"]
+__all__ = ["TrainResult", "evaluate_greedy", "run_seeds", "steps_to_first_reward", "train"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,8 @@ class TrainResult:
     settings : the arguments of the run
     replay_ages : with ``record_replays=True``, how many replayed transitions had each
         age (0 = the newest transition in the buffer, capacity - 1 = the oldest)
+    greedy_values : with ``track_greedy_value=True``, the exact value at the start state
+        of the greedy policy of Q after each episode
     """
 
     returns: np.ndarray
@@ -56,6 +64,7 @@ class TrainResult:
     q: np.ndarray
     settings: dict = field(repr=False)
     replay_ages: np.ndarray | None = None
+    greedy_values: np.ndarray | None = None
 
     @property
     def steps(self) -> np.ndarray:
@@ -66,7 +75,8 @@ class TrainResult:
 def train(
     env: gym.Env | str,
     *,
-    episodes: int,
+    episodes: int | None = None,
+    steps: int | None = None,
     alpha: float = 0.1,
     gamma: float = 0.99,
     epsilon: float | Schedule = 0.1,
@@ -84,6 +94,7 @@ def train(
     per_beta: float | Schedule = 0.4,
     per_eps: float = 1e-6,
     record_replays: bool = False,
+    track_greedy_value: bool = False,
 ) -> TrainResult:
     """Train a tabular Q-learner with epsilon-greedy exploration, online or from replay.
 
@@ -91,8 +102,10 @@ def train(
     ----------
     env : gymnasium Env or environment id
         A discrete-state, discrete-action environment (an id is passed to ``gym.make``).
-    episodes : int
-        Number of training episodes.
+    episodes, steps : int, optional
+        The budget: stop after this many episodes, or after this many environment steps
+        (the episode under way is then cut, a truncation), whichever comes first. Give
+        at least one. A step budget compares learners fairly on the data they used.
     alpha : float in (0, 1]
         Step size.
     gamma : float in [0, 1]
@@ -130,13 +143,20 @@ def train(
         global step) anneals it, e.g. ``LinearSchedule(0.4, 1.0, total_steps)``.
     record_replays : bool
         Record the age of every replayed transition (``TrainResult.replay_ages``).
+    track_greedy_value : bool
+        After each episode, evaluate the greedy policy of Q exactly (a linear solve on
+        the environment's model, no rollout noise; needs gamma < 1) and record its value
+        at the start state (``TrainResult.greedy_values``).
 
     Returns
     -------
     TrainResult
     """
     settings = {k: v for k, v in locals().items() if k not in ("env", "q_star", "q_init")}
-    episodes = check_positive_int("episodes", episodes)
+    if episodes is None and steps is None:
+        raise ValueError("give a budget: episodes, steps, or both")
+    episodes = None if episodes is None else check_positive_int("episodes", episodes)
+    steps = None if steps is None else check_positive_int("steps", steps)
     alpha = check_in_range("alpha", alpha, 0, 1, low_open=True)
     gamma = check_in_range("gamma", gamma, 0, 1)
     epsilon = as_schedule(epsilon)
@@ -148,6 +168,9 @@ def train(
     per_beta = as_schedule(per_beta)
     if isinstance(env, str):
         env = gym.make(env)
+    if track_greedy_value:
+        check_in_range("gamma (for exact greedy values)", gamma, 0, 1, high_open=True)
+        model = tabular_model(env)
     n_states, n_actions = env.observation_space.n, env.action_space.n
     q = np.full((n_states, n_actions), np.nan)
     if np.ndim(q_init) and np.shape(q_init) != q.shape:
@@ -160,11 +183,10 @@ def train(
     buffer = _make_buffer(replay, capacity, per_alpha, per_eps, buffer_stream)
     ages = []
 
-    returns, lengths, updates = np.zeros(episodes), np.zeros(episodes, np.int64), []
-    q_errors = np.full(episodes, np.nan)
-    step = n_updates = 0
+    record = {name: [] for name in ("returns", "lengths", "updates", "q_errors", "greedy_values")}
+    step = n_updates = episode = 0
     s, _ = env.reset(seed=int(env_stream.generate_state(1)[0]))
-    for episode in range(episodes):
+    while episode != episodes and step != steps:
         if episode:
             s, _ = env.reset()
         total, length, done = 0.0, 0, False
@@ -186,17 +208,23 @@ def train(
             length += 1
             total += r
             s = s_next
-            done = terminated or truncated or length == max_steps
-        returns[episode], lengths[episode] = total, length
-        updates.append(n_updates)
-        if q_star is not None:
-            q_errors[episode] = q_error(q, q_star, states)
-    replay_ages = None
+            done = terminated or truncated or length == max_steps or step == steps
+        episode += 1
+        record["returns"].append(total)
+        record["lengths"].append(length)
+        record["updates"].append(n_updates)
+        record["q_errors"].append(np.nan if q_star is None else q_error(q, q_star, states))
+        if track_greedy_value:
+            values = policy_evaluation(model, greedy_policy(q), gamma)
+            record["greedy_values"].append(start_value(model, values))
+    arrays = {name: np.array(values) for name, values in record.items()}
+    if not track_greedy_value:
+        arrays["greedy_values"] = None
     if record_replays:
-        replay_ages = np.bincount(
+        arrays["replay_ages"] = np.bincount(
             np.concatenate([np.zeros(0, np.int64), *ages]), minlength=capacity
         )
-    return TrainResult(returns, lengths, np.array(updates), q_errors, q, settings, replay_ages)
+    return TrainResult(**arrays, q=q, settings=settings)
 
 
 def _make_buffer(replay, capacity, per_alpha, per_eps, seed) -> ReplayBuffer | None:
@@ -239,19 +267,41 @@ def run_seeds(env: str, seeds: int | Sequence[int] = 10, **kwargs) -> TrainResul
     seeds : int or sequence of int
         The seeds, or how many (then 0, 1, ..., seeds - 1).
     **kwargs
-        Passed to :func:`train` (``episodes`` is required).
+        Passed to :func:`train` (a budget, ``episodes`` or ``steps``, is required).
+
+    With a step budget the seeds finish different numbers of episodes: the per-episode
+    arrays are then padded with NaN to the longest run.
     """
     if isinstance(seeds, int):
         seeds = range(check_positive_int("seeds", seeds))
     runs = [train(env, seed=seed, **kwargs) for seed in seeds]
-    settings = {**runs[0].settings, "seed": list(seeds)}
-    stacked = {
-        name: np.stack([getattr(run, name) for run in runs])
-        for name in ("returns", "lengths", "updates", "q_errors", "q")
-    }
-    if runs[0].replay_ages is not None:
-        stacked["replay_ages"] = np.stack([run.replay_ages for run in runs])
-    return TrainResult(**stacked, settings=settings)
+    stacked = {"q": np.stack([run.q for run in runs])}
+    for name in ("returns", "lengths", "updates", "q_errors", "greedy_values", "replay_ages"):
+        if getattr(runs[0], name) is not None:
+            stacked[name] = _stack_padded([getattr(run, name) for run in runs])
+    return TrainResult(**stacked, settings={**runs[0].settings, "seed": list(seeds)})
+
+
+def _stack_padded(arrays: list[np.ndarray]) -> np.ndarray:
+    """Stack 1-D arrays as rows, padding the shorter ones with NaN."""
+    longest = max(len(array) for array in arrays)
+    if all(len(array) == longest for array in arrays):
+        return np.stack(arrays)
+    padded = np.full((len(arrays), longest), np.nan)
+    for row, array in zip(padded, arrays, strict=True):
+        row[: len(array)] = array
+    return padded
+
+
+def steps_to_first_reward(result: TrainResult) -> np.ndarray:
+    """Environment steps until the end of the first episode with a positive return, per
+    seed (NaN for a run that never got one)."""
+    returns, steps = np.atleast_2d(result.returns), np.atleast_2d(result.steps)
+    first = []
+    for run_returns, run_steps in zip(returns, steps, strict=True):
+        rewarded = np.flatnonzero(run_returns > 0)
+        first.append(run_steps[rewarded[0]] if len(rewarded) else np.nan)
+    return np.array(first, dtype=float)
 
 
 def evaluate_greedy(

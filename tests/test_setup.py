@@ -71,27 +71,25 @@ def test_make_lab_serves_the_notebooks(tmp_path):
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path), "JUPYTER_CONFIG_DIR": str(tmp_path)}
     # VENV points make at the environment running this test, so no second venv is built.
     command = ["make", "--no-print-directory", "lab", f"VENV={sys.prefix}", f"JUPYTER_ARGS={args}"]
-    server = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path / "lab.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, start_new_session=True, stdout=output, stderr=output
+        )
     try:
-        status = fetch_json(f"http://127.0.0.1:{port}/api/status?token=token", server)
+        status = fetch_json(f"http://127.0.0.1:{port}/api/status?token=token", server, log)
         assert "started" in status
-        contents = fetch_json(f"http://127.0.0.1:{port}/api/contents?token=token", server)
+        contents = fetch_json(f"http://127.0.0.1:{port}/api/contents?token=token", server, log)
         served = {item["name"] for item in contents["content"]}
         on_disk = {p.name for p in (ROOT / "notebooks").iterdir() if not p.name.startswith(".")}
         assert served == on_disk
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
 
 
-def fetch_json(url: str, server: subprocess.Popen, timeout: float = 90.0) -> dict:
+def fetch_json(url: str, server: subprocess.Popen, log: Path, timeout: float = 90.0) -> dict:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -99,7 +97,7 @@ def fetch_json(url: str, server: subprocess.Popen, timeout: float = 90.0) -> dic
                 return json.load(response)
         except OSError:
             if server.poll() is not None:
-                pytest.fail(f"make lab exited with {server.returncode} before serving")
+                pytest.fail(f"make lab exited with {server.returncode}:\n{log.read_text()}")
             if time.monotonic() > deadline:
                 pytest.fail(f"no answer from {url} within {timeout} s")
             time.sleep(0.5)

@@ -1,0 +1,137 @@
+"""Self-checks for the notebooks' "Your turn" exercises, and a way to show library source.
+
+Each ``check_*`` function runs a student's function on many random cases and compares it
+with an independent computation, then prints one line: not done yet (the stub still
+raises ``NotImplementedError``), correct, or the first case where it went wrong. It
+returns True only when the answer is correct.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+import numpy as np
+
+from replay_lab.core import td_error
+
+__all__ = [
+    "check_is_weights",
+    "check_priorities",
+    "check_ring_slot",
+    "check_td_error",
+    "check_value",
+    "show_source",
+]
+
+
+def show_source(obj) -> None:
+    """Display the source code of a replay_lab function or class, highlighted.
+
+    The notebooks show the library's own code rather than a copy that could drift.
+    """
+    from IPython.display import Code, display
+
+    display(Code(inspect.getsource(obj), language="python"))
+
+
+def _run_cases(name: str, student: Callable, cases, expected: Callable, tol: float = 1e-9) -> bool:
+    """Compare ``student(*case)`` with ``expected(*case)`` on every case; print the verdict."""
+    for case in cases:
+        try:
+            answer = student(*case)
+        except NotImplementedError:
+            print(f"not done yet: {name} still raises NotImplementedError; write your code there.")
+            return False
+        want = expected(*case)
+        if answer is None or not np.allclose(
+            np.asarray(answer, dtype=float), want, atol=tol, rtol=tol
+        ):
+            shown = ", ".join(_short(x) for x in case)
+            print(f"not right yet: {name}({shown}) returned {_short(answer)}, ", end="")
+            print(f"expected {_short(want)}.")
+            return False
+    print(f"correct: {name} agrees with the reference on {len(cases)} random cases.")
+    return True
+
+
+def _short(value) -> str:
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, precision=4, threshold=8)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return repr(value)
+
+
+def check_td_error(student: Callable, seed: int = 0) -> bool:
+    """Check ``student(q, s, a, r, s_next, terminated, gamma) -> float`` (one transition)
+    against :func:`replay_lab.core.td_error`, terminal transitions included."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for _ in range(200):
+        q = rng.normal(size=(5, 3))
+        cases.append(
+            (
+                q,
+                int(rng.integers(5)),
+                int(rng.integers(3)),
+                float(rng.normal()),
+                int(rng.integers(5)),
+                bool(rng.random() < 0.3),
+                float(rng.uniform(0.5, 1)),
+            )
+        )
+    return _run_cases("td_error", student, cases, td_error)
+
+
+def check_ring_slot(student: Callable) -> bool:
+    """Check ``student(added, capacity) -> slot``: where the transition number ``added``
+    (counting from 0) is written in a ring buffer of ``capacity`` slots."""
+    cases = [(added, capacity) for capacity in (1, 3, 5, 8) for added in range(3 * capacity + 2)]
+    return _run_cases("ring_slot", student, cases, lambda added, capacity: added % capacity)
+
+
+def check_priorities(student: Callable, seed: int = 0) -> bool:
+    r"""Check ``student(td_errors, alpha, eps) -> probabilities``:
+    :math:`P(i) = (|\delta_i| + \epsilon)^\alpha / \sum_k (|\delta_k| + \epsilon)^\alpha`."""
+    rng = np.random.default_rng(seed)
+    cases = [
+        (rng.normal(size=int(rng.integers(1, 12))) * 3, float(rng.uniform(0, 1)), 1e-3)
+        for _ in range(100)
+    ]
+
+    def reference(td_errors, alpha, eps):
+        p = (np.abs(td_errors) + eps) ** alpha
+        return p / p.sum()
+
+    return _run_cases("priorities", student, cases, reference)
+
+
+def check_is_weights(student: Callable, seed: int = 0) -> bool:
+    r"""Check ``student(probabilities, n, beta) -> weights`` for a sampled batch:
+    :math:`w_i = (N P(i))^{-\beta}`, divided by the largest weight of the batch."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for _ in range(100):
+        n = int(rng.integers(2, 50))
+        p = rng.random(n) + 0.01
+        p /= p.sum()
+        cases.append((p[rng.integers(n, size=8)], n, float(rng.uniform(0, 1))))
+
+    def reference(probabilities, n, beta):
+        w = (n * probabilities) ** -beta
+        return w / w.max()
+
+    return _run_cases("is_weights", student, cases, reference)
+
+
+def check_value(name: str, answer: float | None, expected: float, tol: float = 1e-6) -> bool:
+    """Check a number worked out by hand (``answer`` None or ... means not done yet)."""
+    if answer is None or answer is Ellipsis:
+        print(f"not done yet: fill in {name}.")
+        return False
+    if abs(answer - expected) <= tol:
+        print(f"correct: {name} = {expected:.6g}.")
+        return True
+    print(f"not right yet: {name} = {answer:.6g}; check each term of the formula again.")
+    return False

@@ -32,7 +32,14 @@ from replay_lab.envs import (
 )
 from replay_lab.schedules import Schedule, as_schedule
 
-__all__ = ["TrainResult", "evaluate_greedy", "run_seeds", "steps_to_first_reward", "train"]
+__all__ = [
+    "TrainResult",
+    "evaluate_greedy",
+    "run_seeds",
+    "steps_to_first_reward",
+    "sweep",
+    "train",
+]
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,12 @@ class TrainResult:
     def steps(self) -> np.ndarray:
         """Total environment steps made by the end of each episode."""
         return np.cumsum(self.lengths, axis=-1)
+
+    def final(self, name: str = "q_errors") -> np.ndarray:
+        """The last recorded value of a per-episode array, per seed (skipping NaN padding)."""
+        values = np.atleast_2d(getattr(self, name))
+        last = np.isfinite(values).cumsum(axis=1).argmax(axis=1)
+        return values[np.arange(len(values)), last]
 
 
 def train(
@@ -280,6 +293,19 @@ def run_seeds(env: str, seeds: int | Sequence[int] = 10, **kwargs) -> TrainResul
         if getattr(runs[0], name) is not None:
             stacked[name] = _stack_padded([getattr(run, name) for run in runs])
     return TrainResult(**stacked, settings={**runs[0].settings, "seed": list(seeds)})
+
+
+def sweep(
+    env: str, name: str, values: Sequence, seeds: int = 5, metric: str = "q_errors", **kwargs
+) -> np.ndarray:
+    """Vary one argument of :func:`train`; return the final ``metric`` of every seed.
+
+    Returns an array of shape (len(values), seeds): row k holds the runs with
+    ``name=values[k]`` (and the other arguments from ``kwargs``).
+    """
+    return np.array(
+        [run_seeds(env, seeds, **{**kwargs, name: value}).final(metric) for value in values]
+    )
 
 
 def _stack_padded(arrays: list[np.ndarray]) -> np.ndarray:

@@ -126,7 +126,9 @@ def plot_curves(
     return ax
 
 
-def plot_first_rewards(first: dict[str, np.ndarray], budget: int, ax: Axes | None = None) -> Axes:
+def plot_first_rewards(
+    first: dict[str, np.ndarray], budget: int, ax: Axes | None = None, title: str | None = None
+) -> Axes:
     """One dot per seed: the environment steps it took to see a first reward (log scale).
 
     ``first[label]`` comes from :func:`~replay_lab.agents.steps_to_first_reward`; runs that
@@ -169,19 +171,27 @@ def plot_sweep(
     finals: np.ndarray,
     ax: Axes | None = None,
     ylabel: str = "final RMS error of Q vs Q*",
+    log_y: bool = False,
 ) -> Axes:
     """A hyperparameter sweep: the mean final result per setting with its 95% interval.
 
-    ``finals`` has shape (len(values), seeds).
+    ``finals`` has shape (len(values), seeds), as returned by :func:`~replay_lab.agents.sweep`.
+    With ``log_y`` the mean and interval are taken of log10 (geometric mean).
     """
     ax = ax or plt.subplots(figsize=(4, 3))[1]
-    mean, low, high = confidence_band(np.asarray(finals, dtype=float).T)
+    finals = np.asarray(finals, dtype=float).T
+    if log_y:
+        mean, low, high = (10**v for v in confidence_band(np.log10(np.maximum(finals, 1e-12))))
+        ax.set_yscale("log")
+    else:
+        mean, low, high = confidence_band(finals)
     positions = np.arange(len(values))
     ax.errorbar(
         positions, mean, yerr=[mean - low, high - mean], fmt="o-", color=PALETTE[0], capsize=4
     )
     ax.set(xticks=positions, xticklabels=[str(v) for v in values], xlabel=name, ylabel=ylabel)
-    ax.set_title(f"{np.shape(finals)[1]} seeds, mean and 95% interval", fontsize=9)
+    kind = "geometric mean" if log_y else "mean"
+    ax.set_title(f"{finals.shape[0]} seeds, {kind} and 95% interval", fontsize=9)
     ax.grid(alpha=0.3)
     return ax
 
@@ -202,11 +212,18 @@ def _grid_layout(env) -> tuple[np.ndarray, dict[int, tuple[int, int]]]:
     raise TypeError(f"no grid layout known for {name}; FrozenLake and CliffWalking are")
 
 
-def plot_q_table(env, q: np.ndarray, ax: Axes | None = None, title: str | None = None) -> Axes:
+def plot_q_table(
+    env,
+    q: np.ndarray,
+    ax: Axes | None = None,
+    title: str | None = None,
+    value_range: tuple[float, float] | None = None,
+) -> Axes:
     """The state values max_a Q(s, a) as a heatmap on the grid, with greedy-policy arrows.
 
     Holes, the cliff and the goal are drawn as such (the agent never acts there, so
-    their values are not shown).
+    their values are not shown). Give two tables the same ``value_range`` (low, high) to
+    compare their colours.
     """
     kinds, moves = _grid_layout(env)
     rows, cols = kinds.shape
@@ -214,7 +231,8 @@ def plot_q_table(env, q: np.ndarray, ax: Axes | None = None, title: str | None =
     ax = ax or plt.subplots(figsize=(max(4, 0.6 * cols), max(3, 0.6 * rows + 0.5)))[1]
     special = np.isin(kinds, ["H", "C", "G"])
     values = np.ma.masked_array(q.max(axis=1).reshape(rows, cols), mask=special)
-    image = ax.imshow(values, cmap="viridis")
+    low, high = value_range or (None, None)
+    image = ax.imshow(values, cmap="viridis", vmin=low, vmax=high)
     ax.figure.colorbar(image, ax=ax, label="max over actions of Q", shrink=0.8, pad=0.03)
     names = {"H": "hole", "C": "", "G": "goal"}
     for (r, c), kind in np.ndenumerate(kinds):
@@ -344,22 +362,28 @@ def plot_sampling_frequencies(
 def plot_replay_ages(ages: dict[str, np.ndarray], ax: Axes | None = None, bins: int = 25) -> Axes:
     """How often transitions of each age were replayed, per buffer (mean and band over seeds).
 
-    ``ages[label]`` is ``TrainResult.replay_ages`` of :func:`run_seeds`: shape (seeds, capacity).
+    ``ages[label]`` is ``TrainResult.replay_ages`` of :func:`run_seeds`: shape (seeds,
+    capacity). The y axis is the share of all replays per step of age, so buffers of
+    different capacities compare directly: a flat line at 1 / capacity means every age
+    was replayed equally often.
     """
     ax = ax or plt.subplots(figsize=(7, 4))[1]
     for (label, counts), color in zip(ages.items(), PALETTE, strict=False):
         counts = np.atleast_2d(counts)
         edges = np.linspace(0, counts.shape[1], bins + 1).astype(int)
-        shares = np.add.reduceat(counts, edges[:-1], axis=1) / counts.sum(axis=1, keepdims=True)
-        mean, low, high = confidence_band(shares)
+        per_bin = np.add.reduceat(counts, edges[:-1], axis=1) / counts.sum(axis=1, keepdims=True)
+        density = per_bin / np.diff(edges)
+        mean, low, high = confidence_band(density)
         centres = (edges[:-1] + edges[1:]) / 2
         ax.plot(centres, mean, color=color, marker="o", ms=3, label=label)
         ax.fill_between(centres, low, high, color=color, alpha=0.25, linewidth=0)
+        ax.axhline(1 / counts.shape[1], color=color, ls=":", lw=1)
     ax.set(
         xlabel="age of the replayed transition (steps since it was added)",
-        ylabel="share of replays",
+        ylabel="share of replays per step of age",
         title="which transitions get replayed",
     )
-    ax.legend(title="mean and 95% band")
+    ax.set_yscale("log")
+    ax.legend(title="mean and 95% band (dotted: 1 / capacity)")
     ax.grid(alpha=0.3)
     return ax

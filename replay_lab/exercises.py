@@ -16,6 +16,7 @@ import numpy as np
 from replay_lab.core import q_update, td_error
 
 __all__ = [
+    "check_copies",
     "check_hand_update",
     "check_is_weights",
     "check_priorities",
@@ -105,6 +106,17 @@ def check_ring_slot(student: Callable) -> Verdict:
     (counting from 0) is written in a ring buffer of ``capacity`` slots."""
     cases = [(added, capacity) for capacity in (1, 3, 5, 8) for added in range(3 * capacity + 2)]
     return _run_cases("ring_slot", student, cases, lambda added, capacity: added % capacity)
+
+
+def check_copies(student: Callable) -> Verdict:
+    """Check ``student(k, n) -> copies``: how often the Blind Cliffwalk memory of ``n``
+    states stores each transition of state ``k``, counted from the memory itself."""
+    from replay_lab.envs import BlindCliffwalk
+    from replay_lab.experiments.blind_cliffwalk import replay_memory
+
+    cases = [(k, n) for n in range(1, 12) for k in range(n)]
+    counted = {n: replay_memory(BlindCliffwalk(n, seed=0)).copies for n in range(1, 12)}
+    return _run_cases("copies", student, cases, lambda k, n: counted[n][2 * k])
 
 
 def check_priorities(student: Callable, seed: int = 0) -> Verdict:

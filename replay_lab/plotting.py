@@ -19,6 +19,7 @@ from replay_lab.sumtree import SumTree
 __all__ = [
     "PALETTE",
     "confidence_band",
+    "plot_chain",
     "plot_curves",
     "plot_first_rewards",
     "plot_q_table",
@@ -26,6 +27,7 @@ __all__ = [
     "plot_sampling_frequencies",
     "plot_sum_tree",
     "plot_sweep",
+    "plot_updates_needed",
 ]
 
 # Okabe & Ito (2008), "Color Universal Design": blue, orange, green, vermillion, purple,
@@ -158,7 +160,8 @@ def plot_first_rewards(
         yticklabels=list(first),
         ylim=(-0.6, len(first) - 0.2),
         xlabel="environment steps until the first reward",
-        title="one dot per seed",
+        ylabel="setting",
+        title=f"{title or 'first reward'}: one dot per seed",
     )
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3, axis="x")
@@ -277,7 +280,7 @@ def plot_sum_tree(tree: SumTree, prefix: float | None = None, ax: Axes | None = 
             f"the drawing is for trees of at most 32 leaves, got capacity {tree.capacity}"
         )
     ax = ax or plt.subplots(figsize=(8, 1.2 * depth + 1.5))[1]
-    path = _search_path(tree, prefix) if prefix is not None else set()
+    path = set(tree.search_path(prefix)) if prefix is not None else set()
     for node in range(1, 2 * tree._first_leaf):
         level = node.bit_length() - 1
         if node >= tree._first_leaf + tree.capacity:
@@ -322,18 +325,6 @@ def _node_position(node: int, level: int, depth: int) -> float:
     return (node - 2**level) * width + (width - 1) / 2
 
 
-def _search_path(tree: SumTree, u: float) -> set[int]:
-    """The nodes visited by the textbook walk for one prefix sum (for drawing)."""
-    node, path = 1, {1}
-    while node < tree._first_leaf:
-        left = tree._tree[2 * node]
-        node, u = (
-            (2 * node, u) if u < left or tree._tree[2 * node + 1] == 0 else (2 * node + 1, u - left)
-        )
-        path.add(node)
-    return path
-
-
 def plot_sampling_frequencies(
     probabilities: np.ndarray,
     counts: np.ndarray,
@@ -346,8 +337,12 @@ def plot_sampling_frequencies(
     ax = ax or plt.subplots(figsize=(5, 5))[1]
     frequencies = np.asarray(counts) / np.sum(counts)
     ax.scatter(probabilities, frequencies, s=18, color=color, label=label, alpha=0.8)
-    top = max(np.max(probabilities), np.max(frequencies)) * 1.05
-    ax.plot([0, top], [0, top], color="0.4", lw=1, ls="--", label="y = x")
+    top = max(np.max(probabilities), np.max(frequencies), ax.get_xlim()[1] / 1.05) * 1.05
+    diagonal = [line for line in ax.lines if line.get_label() == "y = x"]
+    if diagonal:  # several calls share one diagonal, stretched to the largest value
+        diagonal[0].set_data([0, top], [0, top])
+    else:
+        ax.plot([0, top], [0, top], color="0.4", lw=1, ls="--", label="y = x")
     ax.set(
         xlabel="sampling probability P(i)",
         ylabel="observed frequency",
@@ -386,4 +381,78 @@ def plot_replay_ages(ages: dict[str, np.ndarray], ax: Axes | None = None, bins: 
     ax.set_yscale("log")
     ax.legend(title="mean and 95% band (dotted: 1 / capacity)")
     ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_updates_needed(
+    n_values: list[int], results: dict[str, np.ndarray], ax: Axes | None = None
+) -> Axes:
+    """The Blind Cliffwalk result: updates until Q is learned against the size of the
+    replay memory, log-log, one line per replay order (median, band from min to max)."""
+    ax = ax or plt.subplots(figsize=(7, 5))[1]
+    memory = 2 ** (np.asarray(n_values) + 1) - 2
+    for (method, updates), color in zip(results.items(), PALETTE, strict=False):
+        ax.plot(memory, np.nanmedian(updates, axis=1), "o-", ms=4, color=color, label=method)
+        ax.fill_between(
+            memory,
+            np.nanmin(updates, axis=1),
+            np.nanmax(updates, axis=1),
+            color=color,
+            alpha=0.2,
+            linewidth=0,
+        )
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="transitions in the replay memory",
+        ylabel="updates until the MSE of Q < 1e-3",
+        title=f"Blind Cliffwalk, n = {n_values[0]}..{n_values[-1]} states",
+    )
+    ax.legend(
+        title=f"median of {np.shape(next(iter(results.values())))[1]} seeds, band: min to max"
+    )
+    ax.grid(alpha=0.3, which="both")
+    return ax
+
+
+def plot_chain(env, ax: Axes | None = None) -> Axes:
+    """Draw a Blind Cliffwalk: its states in a row, the right action of each leading on,
+    the wrong one off the cliff, and the reward at the end."""
+    n = env.n_states
+    ax = ax or plt.subplots(figsize=(1.3 * n + 1.5, 2.2))[1]
+    for s in range(n):
+        ax.add_patch(plt.Circle((s, 0), 0.25, fc="white", ec="0.2", zorder=2))
+        ax.text(s, 0, str(s), ha="center", va="center", zorder=3)
+        right = int(env.right_actions[s])
+        ax.annotate(
+            "",
+            xy=(s + 0.72, 0),
+            xytext=(s + 0.28, 0),
+            arrowprops=dict(arrowstyle="->", color=PALETTE[2], lw=2),
+        )
+        ax.text(s + 0.5, 0.12, f"a={right}", ha="center", fontsize=8, color=PALETTE[2])
+        ax.annotate(
+            "",
+            xy=(s, -0.85),
+            xytext=(s, -0.28),
+            arrowprops=dict(arrowstyle="->", color=PALETTE[3], lw=1.5, ls="--"),
+        )
+        ax.text(s + 0.06, -0.6, f"a={1 - right}", fontsize=8, color=PALETTE[3])
+    ax.text(n, 0, "reward 1\n(end)", ha="left", va="center", fontsize=9)
+    ax.plot([-0.5, n - 0.5], [-0.95, -0.95], color=PALETTE[3], lw=3)
+    ax.text(
+        (n - 1) / 2,
+        -1.2,
+        "cliff: the episode ends with reward 0",
+        ha="center",
+        fontsize=9,
+        color=PALETTE[3],
+    )
+    ax.set(
+        xlim=(-0.6, n + 1.2),
+        ylim=(-1.4, 0.5),
+        aspect="equal",
+        title=f"Blind Cliffwalk with {n} states: green = right action, dashed red = wrong",
+    )
+    ax.set_axis_off()
     return ax

@@ -151,6 +151,30 @@ class SumTree:
             raise ValueError(f"prefix_sums must be in [0, total={total}], got {bad}")
         return self._find(prefix)[0]
 
+    def find_one(self, prefix_sum: float) -> int:
+        """:meth:`find` for a single prefix sum: the textbook walk, in plain Python."""
+        return self.search_path(prefix_sum)[-1] - self._first_leaf
+
+    def search_path(self, prefix_sum: float) -> list[int]:
+        """The nodes that the search for one prefix sum visits, from the root (node 1)
+        down to the leaf it finds (node ``leaves + index``)."""
+        total = self.total
+        if total <= 0:
+            raise ValueError("cannot find in a sum tree whose total is 0 (all values are 0)")
+        u = float(prefix_sum)
+        if not 0 <= u <= total:
+            raise ValueError(f"prefix_sums must be in [0, total={total}], got {u}")
+        cells, node, path = self._cells, 1, [1]
+        while node < self._first_leaf:
+            left = cells[2 * node]
+            if u >= left and cells[2 * node + 1] > 0:  # never into a subtree whose sum is 0
+                u -= left
+                node = 2 * node + 1
+            else:
+                node = 2 * node
+            path.append(node)
+        return path
+
     def _find(self, prefix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`find` for prefixes already checked; also returns the values found."""
         nodes, rest = self._jump(prefix.copy())

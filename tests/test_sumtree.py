@@ -80,6 +80,7 @@ def test_find_returns_the_leaf_whose_range_holds_the_prefix(values, fractions):
     prefixes = [f * tree.total for f in fractions] + [0.0, tree.total]
     found = tree.find(prefixes)
     assert found.tolist() == [expected_find(values, u) for u in prefixes]
+    assert found.tolist() == [tree.find_one(u) for u in prefixes]
     assert (tree[found] > 0).all()
 
 

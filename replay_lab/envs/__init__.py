@@ -4,6 +4,7 @@
 of our own lives in a file of its own, like gymnasium's toy-text environments.
 """
 
+from replay_lab.envs.blind_cliffwalk import BlindCliffwalk
 from replay_lab.envs.ground_truth import (
     TabularModel,
     policy_evaluation,
@@ -15,6 +16,7 @@ from replay_lab.envs.ground_truth import (
 )
 
 __all__ = [
+    "BlindCliffwalk",
     "TabularModel",
     "policy_evaluation",
     "q_error",

@@ -2,7 +2,8 @@
 # environment exists (created from requirements.txt, with replay_lab installed editable).
 #   make lab        start JupyterLab in notebooks/ (extra arguments: JUPYTER_ARGS=...)
 #   make test       lint, unit tests, and every notebook under nbval
-#   make notebooks  re-execute every notebook in place (the committed outputs)
+#   make notebooks  re-execute every notebook in place (the committed outputs) and copy
+#                   each one's key figure to docs/ for the README
 #   make bench      run the speed benchmarks in benchmarks/
 
 PYTHON ?= python3
@@ -44,6 +45,8 @@ notebooks: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False \
 		notebooks/*.ipynb notebooks/solutions/*.ipynb
+	$(BIN)/python docs/make_thumbnails.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python benchmarks/bench_buffers.py

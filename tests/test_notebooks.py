@@ -5,6 +5,7 @@ NBVAL_CHECK_OUTPUT; these tests check what nbval does not: the shared header and
 outputs that come from one fresh top-to-bottom run, and the time budget.
 """
 
+import importlib.util
 import json
 import re
 import time
@@ -16,6 +17,11 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location(
+    "make_thumbnails", ROOT / "docs" / "make_thumbnails.py"
+)
+make_thumbnails = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_thumbnails)
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("*.ipynb"))
 REPOSITORY = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
@@ -76,6 +82,13 @@ def test_figures_are_stored_as_images(path):
         if "image/png" in o.get("data", {})
     ]
     assert len(images) >= 2
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_readme_thumbnail_is_the_notebooks_own_figure(path):
+    thumbnail = ROOT / "docs" / path.with_suffix(".png").name
+    assert thumbnail.read_bytes() == make_thumbnails.thumbnail(path), "run make notebooks"
+    assert f"docs/{thumbnail.name}" in (ROOT / "README.md").read_text()
 
 
 @pytest.mark.slow

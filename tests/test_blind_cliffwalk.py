@@ -27,6 +27,12 @@ def run_episode(env, actions):
     return transitions
 
 
+def library_update(q, memory, j, n):
+    """Transition j of the memory applied with replay_lab.core.q_update, as in the paper."""
+    fields = (memory.states, memory.actions, memory.rewards, memory.next_states, memory.terminated)
+    return q_update(q, *(field[j] for field in fields), alpha=0.25, gamma=1 - 1 / n)
+
+
 def test_dynamics_by_hand():
     env = BlindCliffwalk(3, seed=0)
     right = env.right_actions.tolist()
@@ -112,16 +118,7 @@ def test_learner_updates_like_q_update_and_tracks_the_error_exactly():
     q = q0.copy()
     for j in np.random.default_rng(1).integers(len(memory.copies), size=500):
         delta = learner.update(int(j))
-        expected = q_update(
-            q,
-            memory.states[j],
-            memory.actions[j],
-            memory.rewards[j],
-            memory.next_states[j],
-            memory.terminated[j],
-            alpha=0.25,
-            gamma=1 - 1 / n,
-        )
+        expected = library_update(q, memory, j, n)
         assert delta == pytest.approx(expected, abs=1e-15)
     np.testing.assert_allclose(learner.q, q, atol=1e-15)
     assert learner.error == pytest.approx(((q - q_star) ** 2).sum(), abs=1e-12)
@@ -137,16 +134,7 @@ def test_oracle_takes_the_update_that_lowers_the_error_most():
         errors = []
         for j in range(len(memory.copies)):  # try every transition on a copy of the table
             trial = np.array(learner.q)
-            q_update(
-                trial,
-                memory.states[j],
-                memory.actions[j],
-                memory.rewards[j],
-                memory.next_states[j],
-                memory.terminated[j],
-                alpha=0.25,
-                gamma=1 - 1 / n,
-            )
+            library_update(trial, memory, j, n)
             errors.append(((trial - q_star) ** 2).sum())
         before = np.array(learner.q)
         bc._oracle(learner, memory, np.random.default_rng(0), max_updates=1)

@@ -106,6 +106,7 @@ def train(
     per_alpha: float = 0.6,
     per_beta: float | Schedule = 0.4,
     per_eps: float = 1e-6,
+    combined: bool = False,
     record_replays: bool = False,
     track_greedy_value: bool = False,
 ) -> TrainResult:
@@ -154,6 +155,9 @@ def train(
     per_beta : float in [0, 1] or schedule
         Prioritized replay's importance-sampling exponent; a schedule (called with the
         global step) anneals it, e.g. ``LinearSchedule(0.4, 1.0, total_steps)``.
+    combined : bool
+        Uniform replay only: combined experience replay, every batch includes the newest
+        transition (see :class:`~replay_lab.buffers.ReplayBuffer`).
     record_replays : bool
         Record the age of every replayed transition (``TrainResult.replay_ages``).
     track_greedy_value : bool
@@ -177,7 +181,9 @@ def train(
         max_steps = check_positive_int("max_steps", max_steps)
     updates_per_step = check_positive_int("updates_per_step", updates_per_step)
     batch_size = check_positive_int("batch_size", batch_size)
-    learning_starts = batch_size if learning_starts is None else learning_starts
+    learning_starts = check_positive_int(
+        "learning_starts", batch_size if learning_starts is None else learning_starts
+    )
     per_beta = as_schedule(per_beta)
     if isinstance(env, str):
         env = gym.make(env)
@@ -193,7 +199,7 @@ def train(
         states = reachable_states(env)
     policy_stream, env_stream, buffer_stream = np.random.SeedSequence(seed).spawn(3)
     rng = np.random.default_rng(policy_stream)
-    buffer = _make_buffer(replay, capacity, per_alpha, per_eps, buffer_stream)
+    buffer = _make_buffer(replay, capacity, per_alpha, per_eps, combined, buffer_stream)
     ages = []
 
     record = {name: [] for name in ("returns", "lengths", "updates", "q_errors", "greedy_values")}
@@ -240,11 +246,13 @@ def train(
     return TrainResult(**arrays, q=q, settings=settings)
 
 
-def _make_buffer(replay, capacity, per_alpha, per_eps, seed) -> ReplayBuffer | None:
+def _make_buffer(replay, capacity, per_alpha, per_eps, combined, seed) -> ReplayBuffer | None:
+    if combined and replay != "uniform":
+        raise ValueError(f"combined replay needs replay='uniform', got replay={replay!r}")
     if replay is None:
         return None
     if replay == "uniform":
-        return ReplayBuffer(capacity, seed=seed)
+        return ReplayBuffer(capacity, seed=seed, combined=combined)
     if replay == "prioritized":
         return PrioritizedReplayBuffer(capacity, alpha=per_alpha, eps=per_eps, seed=seed)
     raise ValueError(f"replay must be None, 'uniform' or 'prioritized', got {replay!r}")

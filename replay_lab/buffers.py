@@ -67,11 +67,16 @@ class ReplayBuffer:
         How many transitions it holds; when full, each new one overwrites the oldest.
     seed : int, SeedSequence or Generator, optional
         Seeds the sampling.
+    combined : bool
+        Combined experience replay (Zhang & Sutton, 2017): every batch ends with the newest
+        transition, so each transition is learned from at least once, as soon as it
+        arrives, however large the buffer.
     """
 
-    def __init__(self, capacity: int, seed=None):
+    def __init__(self, capacity: int, seed=None, combined: bool = False):
         self.capacity = check_positive_int("capacity", capacity)
         self.rng = np.random.default_rng(seed)
+        self.combined = bool(combined)
         # int32 for tabular states and actions: half the memory a sampled batch gathers from.
         self.states = np.zeros(capacity, dtype=np.int32)
         self.actions = np.zeros(capacity, dtype=np.int32)
@@ -89,23 +94,26 @@ class ReplayBuffer:
 
         Store a time-limit truncation with ``terminated=False``: its target bootstraps.
         """
-        slot = self.added % self.capacity
-        self.states[slot] = _non_negative("s", s)
-        self.actions[slot] = _non_negative("a", a)
-        self.next_states[slot] = _non_negative("s_next", s_next)
+        # Check everything before writing: a rejected transition must not leave a slot
+        # half overwritten.
+        s, a, s_next = _non_negative("s", s), _non_negative("a", a), _non_negative("s_next", s_next)
         if not isinstance(r, (int, float, np.number)) or not math.isfinite(r):
             raise ValueError(f"r must be a finite number, got {r!r}")
-        self.rewards[slot] = r
         if terminated not in (0, 1):
             raise ValueError(f"terminated must be a bool (or 0/1), got {terminated!r}")
-        self.terminated[slot] = terminated
+        slot = self.added % self.capacity
+        self.states[slot], self.actions[slot], self.next_states[slot] = s, a, s_next
+        self.rewards[slot], self.terminated[slot] = r, terminated
         self.added += 1
         return slot
 
     def sample(self, batch_size: int) -> Batch:
-        """Draw ``batch_size`` stored transitions uniformly, with replacement."""
+        """Draw ``batch_size`` stored transitions uniformly, with replacement (with
+        ``combined``, the last one is the newest transition)."""
         batch_size = self._check_sample(batch_size)
         indices = self.rng.integers(len(self), size=batch_size)
+        if self.combined:
+            indices[-1] = (self.added - 1) % self.capacity  # the newest transition
         return self._batch(indices, np.ones(batch_size))
 
     def clear(self) -> None:

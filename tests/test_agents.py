@@ -244,3 +244,16 @@ def test_unknown_replay_kind_is_rejected():
         train("FrozenLake-v1", episodes=1, replay="uniform", batch_size=0)
     with pytest.raises(ValueError, match="updates_per_step must be >= 1, got 0"):
         train("FrozenLake-v1", episodes=1, replay="uniform", updates_per_step=0)
+
+
+def test_combined_replay_is_for_uniform_replay_only():
+    result = train(
+        "FrozenLake-v1", episodes=5, replay="uniform", combined=True, batch_size=4, seed=0
+    )
+    assert result.updates[-1] > 0
+    with pytest.raises(
+        ValueError, match="combined replay needs replay='uniform', got replay='prioritized'"
+    ):
+        train("FrozenLake-v1", episodes=1, replay="prioritized", combined=True)
+    with pytest.raises(ValueError, match="learning_starts must be >= 1, got 0"):
+        train("FrozenLake-v1", episodes=1, replay="uniform", learning_starts=0)

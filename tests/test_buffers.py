@@ -324,3 +324,29 @@ def test_clear_resets_priorities():
 def test_prioritized_buffer_rejects_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_rejected_transition_leaves_the_buffer_untouched():
+    buffer = filled(ReplayBuffer(3), 5)  # full: the next add would overwrite slot 2
+    before = [
+        getattr(buffer, f).copy()
+        for f in ("states", "actions", "rewards", "next_states", "terminated")
+    ]
+    with pytest.raises(ValueError, match="r must be a finite number"):
+        buffer.add(7, 1, math.inf, 8, False)
+    after = [
+        getattr(buffer, f) for f in ("states", "actions", "rewards", "next_states", "terminated")
+    ]
+    assert all(np.array_equal(b, a) for b, a in zip(before, after, strict=True))
+    assert buffer.added == 5
+
+
+def test_combined_replay_always_includes_the_newest_transition():
+    buffer = filled(ReplayBuffer(10, seed=14, combined=True), 23)  # newest in slot 2
+    counts = np.zeros(10, dtype=int)
+    for _ in range(2000):
+        batch = buffer.sample(8)
+        assert batch.indices[-1] == 2 and batch.ids[-1] == 22
+        counts += np.bincount(batch.indices[:-1], minlength=10)
+    assert chi_square_p(counts, np.full(10, 0.1)) > ALPHA  # the rest stays uniform
+    assert filled(ReplayBuffer(4, combined=True), 3).sample(1).indices.tolist() == [2]

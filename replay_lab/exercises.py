@@ -12,8 +12,11 @@ import inspect
 from collections.abc import Callable
 
 import numpy as np
+from IPython.display import Code, display
 
 from replay_lab.core import q_update, td_error
+from replay_lab.envs import BlindCliffwalk
+from replay_lab.experiments.blind_cliffwalk import replay_memory
 
 __all__ = [
     "check_copies",
@@ -46,8 +49,6 @@ def show_source(obj) -> None:
 
     The notebooks show the library's own code rather than a copy that could drift.
     """
-    from IPython.display import Code, display
-
     display(Code(inspect.getsource(obj), language="python"))
 
 
@@ -111,9 +112,6 @@ def check_ring_slot(student: Callable) -> Verdict:
 def check_copies(student: Callable) -> Verdict:
     """Check ``student(k, n) -> copies``: how often the Blind Cliffwalk memory of ``n``
     states stores each transition of state ``k``, counted from the memory itself."""
-    from replay_lab.envs import BlindCliffwalk
-    from replay_lab.experiments.blind_cliffwalk import replay_memory
-
     cases = [(k, n) for n in range(1, 12) for k in range(n)]
     counted = {n: replay_memory(BlindCliffwalk(n, seed=0)).copies for n in range(1, 12)}
     return _run_cases("copies", student, cases, lambda k, n: counted[n][2 * k])

@@ -50,25 +50,32 @@ _AXIS_LABELS = {
 }
 
 
-def confidence_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def confidence_band(
+    values: np.ndarray, geometric: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Mean over the first axis (the seeds) and its 95% confidence interval.
 
     The interval is :math:`\bar x \pm t_{0.975,\,n-1}\, s / \sqrt{n}` (Student's t, as
     the number of seeds is small). NaN entries (runs that ended earlier) are left out, so
     ``n`` may differ from column to column; where it is below 2 the band has width 0.
+    With ``geometric`` the same is computed on log10 of the values (floored at 1e-12):
+    a geometric mean and a multiplicative band, for errors spanning orders of magnitude.
 
     Returns
     -------
     mean, low, high : arrays of shape ``values.shape[1:]``
     """
     values = np.asarray(values, dtype=float)
+    if geometric:
+        return tuple(10**v for v in confidence_band(np.log10(np.maximum(values, 1e-12))))
     n = np.isfinite(values).sum(axis=0)
     mean = np.where(n > 0, np.nansum(values, axis=0) / np.maximum(n, 1), np.nan)
     deviations = np.where(np.isfinite(values), values - mean, 0.0)
     std = np.sqrt((deviations**2).sum(axis=0) / np.maximum(n - 1, 1))
-    t = np.array([np.nan, np.nan, *_T95])[np.minimum(n, len(_T95) + 1)]
-    t = np.where(n > len(_T95) + 1, 1.960, t)
-    half = np.where(n >= 2, t * std / np.sqrt(np.maximum(n, 1)), 0.0)
+    t_of_n = np.array([np.nan, np.nan, *_T95, 1.960])  # entry n: t for n - 1 degrees of freedom
+    half = np.where(
+        n >= 2, t_of_n[np.minimum(n, len(t_of_n) - 1)] * std / np.sqrt(np.maximum(n, 1)), 0.0
+    )
     return mean, mean - half, mean + half
 
 
@@ -114,10 +121,7 @@ def plot_curves(
             ]
             grid = np.linspace(max(p[0] for p, _ in runs), min(p[-1] for p, _ in runs), 200)
             values = np.array([np.interp(grid, p, v) for p, v in runs])
-        if log_y:
-            mean, low, high = (10**v for v in confidence_band(np.log10(np.maximum(values, 1e-12))))
-        else:
-            mean, low, high = confidence_band(values)
+        mean, low, high = confidence_band(values, geometric=log_y)
         ax.plot(grid, mean, color=color, label=f"{label} ({len(values)} seeds)")
         ax.fill_between(grid, low, high, color=color, alpha=0.25, linewidth=0)
     ax.set(xlabel=_AXIS_LABELS[x], ylabel=_AXIS_LABELS[y], title=title)
@@ -183,11 +187,9 @@ def plot_sweep(
     """
     ax = ax or plt.subplots(figsize=(4, 3))[1]
     finals = np.asarray(finals, dtype=float).T
+    mean, low, high = confidence_band(finals, geometric=log_y)
     if log_y:
-        mean, low, high = (10**v for v in confidence_band(np.log10(np.maximum(finals, 1e-12))))
         ax.set_yscale("log")
-    else:
-        mean, low, high = confidence_band(finals)
     positions = np.arange(len(values))
     ax.errorbar(
         positions, mean, yerr=[mean - low, high - mean], fmt="o-", color=PALETTE[0], capsize=4

@@ -8,6 +8,9 @@ so a notebook executed without a browser (nbval, ``make notebooks``) still shows
 
 from __future__ import annotations
 
+import functools
+
+import gymnasium as gym
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import display
@@ -27,16 +30,12 @@ __all__ = [
 ]
 
 _CLIFF = dict(env="CliffWalking-v1", max_steps=500)
-_Q_STAR: dict[tuple[str, float], object] = {}
 
 
+@functools.cache
 def _q_star(env_id: str, gamma: float):
     """Q* per (environment, gamma), computed once: value iteration is the ground truth."""
-    import gymnasium as gym
-
-    if (env_id, gamma) not in _Q_STAR:
-        _Q_STAR[env_id, gamma] = value_iteration(gym.make(env_id), gamma)
-    return _Q_STAR[env_id, gamma]
+    return value_iteration(gym.make(env_id), gamma)
 
 
 def online_experiment(alpha: float, gamma: float, epsilon: float, seeds: int = 4) -> Figure:
@@ -87,15 +86,10 @@ def _cliff_runs(seeds: int, **kwargs) -> TrainResult:
     )
 
 
-_BASELINES: dict[tuple, TrainResult] = {}
-
-
+@functools.cache
 def _baseline(seeds: int, **kwargs) -> TrainResult:
     """The comparison curve of a panel: computed once, not on every slider move."""
-    key = (seeds, *sorted(kwargs.items()))
-    if key not in _BASELINES:
-        _BASELINES[key] = _cliff_runs(seeds, **kwargs)
-    return _BASELINES[key]
+    return _cliff_runs(seeds, **kwargs)
 
 
 def replay_experiment(

@@ -99,3 +99,12 @@ def test_other_plots_are_labelled():
     assert [line.get_label() for line in ax.lines].count("y = x") == 1
     assert ax.get_xlabel() and ax.get_ylabel()
     assert labelled(plotting.plot_replay_ages({"a": np.ones((2, 50))}))
+
+
+def test_geometric_band_is_the_band_of_the_logarithms():
+    mean, low, high = plotting.confidence_band(np.array([[1.0], [100.0]]), geometric=True)
+    assert mean[0] == pytest.approx(10.0)
+    assert low[0] * high[0] == pytest.approx(100.0)  # symmetric in log space
+    many = np.random.default_rng(0).normal(size=(40, 1))
+    mean, low, high = plotting.confidence_band(many)
+    assert high[0] - mean[0] == pytest.approx(1.960 * many.std(ddof=1) / np.sqrt(40))

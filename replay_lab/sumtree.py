@@ -177,11 +177,11 @@ class SumTree:
 
     def _find(self, prefix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`find` for prefixes already checked; also returns the values found."""
-        nodes, rest = self._jump(prefix.copy())
+        nodes, rest = self._jump(prefix)
         leaves = self._descend(nodes, rest, self._depth - self._jump_level, guarded=False)
         values = self._tree[leaves + self._first_leaf]
-        stranded = values == 0
-        if stranded.any():  # round-off carried a prefix past the last positive leaf
+        if not values.all():  # round-off carried a prefix past the last positive leaf
+            stranded = values == 0
             root = np.ones(stranded.sum(), dtype=np.int64)
             leaves[stranded] = self._descend(
                 root, prefix[stranded].copy(), self._depth, guarded=True
@@ -191,7 +191,8 @@ class SumTree:
 
     def _jump(self, prefix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Skip the first levels of the walk: find each prefix's node on level
-        ``_jump_level`` by a binary search of that level's running sums.
+        ``_jump_level`` by a binary search of that level's running sums; return the nodes
+        and what is left of each prefix below them.
 
         The levels near the root hold few nodes, so summing one of them whole and
         searching it (np.searchsorted) is cheaper than walking down to it step by step.
@@ -201,8 +202,7 @@ class SumTree:
         np.cumsum(self._tree[first : 2 * first], out=edges[1:])
         start = np.searchsorted(edges, prefix, side="right") - 1
         np.minimum(start, first - 1, out=start)  # a prefix at (or rounded past) the very end
-        prefix -= edges[start]
-        return start + first, prefix
+        return start + first, prefix - edges[start]
 
     def _descend(
         self, nodes: np.ndarray, prefix: np.ndarray, levels: int, guarded: bool

@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from replay_lab._checks import (
     as_finite_array,
@@ -120,7 +121,7 @@ class ReplayBuffer:
         """Forget every transition."""
         self.added = 0
 
-    def ids_at(self, slots) -> np.ndarray:
+    def ids_at(self, slots: ArrayLike) -> np.ndarray:
         """The serial numbers of the transitions now in ``slots``.
 
         Until the buffer is full, slot i holds transition i. After that, the slot written
@@ -226,7 +227,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         # cancel, and the largest weight belongs to the smallest value in the batch.
         return self._batch(indices, (values.min() / values) ** beta)
 
-    def update_priorities(self, indices, td_errors, ids=None) -> None:
+    def update_priorities(
+        self, indices: ArrayLike, td_errors: ArrayLike, ids: ArrayLike | None = None
+    ) -> None:
         r"""Set :math:`p_i = |\delta_i| + \epsilon` for the transitions at ``indices``.
 
         Parameters

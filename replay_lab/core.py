@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from replay_lab._checks import (
     as_finite_array,
@@ -38,7 +39,15 @@ _SCALARS = (int, np.integer)
 __all__ = ["epsilon_greedy", "greedy_policy", "q_update", "td_error"]
 
 
-def td_error(q: np.ndarray, s, a, r, s_next, terminated, gamma: float):
+def td_error(
+    q: np.ndarray,
+    s: ArrayLike,
+    a: ArrayLike,
+    r: ArrayLike,
+    s_next: ArrayLike,
+    terminated: ArrayLike,
+    gamma: float,
+) -> float | np.ndarray:
     r"""Return the TD error of one transition or of a batch; ``q`` is not modified.
 
     Parameters
@@ -66,7 +75,17 @@ def td_error(q: np.ndarray, s, a, r, s_next, terminated, gamma: float):
     return r + gamma * future - q[s, a]
 
 
-def q_update(q: np.ndarray, s, a, r, s_next, terminated, alpha: float, gamma: float, weights=None):
+def q_update(
+    q: np.ndarray,
+    s: ArrayLike,
+    a: ArrayLike,
+    r: ArrayLike,
+    s_next: ArrayLike,
+    terminated: ArrayLike,
+    alpha: float,
+    gamma: float,
+    weights: ArrayLike | None = None,
+) -> float | np.ndarray:
     r"""Apply the Q-learning update in place and return the TD errors.
 
     For each transition, in order, :math:`Q(s, a) \leftarrow Q(s, a) + \alpha\, w\, \delta`

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from replay_lab._checks import (
     as_finite_array,
@@ -77,7 +78,7 @@ class SumTree:
         """A copy of the leaf values, shape (capacity,)."""
         return self._tree[self._first_leaf : self._first_leaf + self.capacity].copy()
 
-    def __getitem__(self, indices):
+    def __getitem__(self, indices: ArrayLike) -> float | np.ndarray:
         """The value at an index (a float) or at an array of indices (an array)."""
         if np.ndim(indices) == 0:
             return float(
@@ -98,7 +99,7 @@ class SumTree:
             node >>= 1
             cells[node] = value
 
-    def update(self, indices, values) -> None:
+    def update(self, indices: ArrayLike, values: ArrayLike) -> None:
         """Set the values at ``indices`` and recompute the sums above them.
 
         If an index appears more than once, the last of its values wins, as if the pairs
@@ -134,7 +135,7 @@ class SumTree:
                 nodes >>= 1  # the parents; a parent shared by two nodes is computed twice
                 self._tree[nodes] = self._left[nodes] + self._right[nodes]
 
-    def find(self, prefix_sums) -> np.ndarray:
+    def find(self, prefix_sums: ArrayLike) -> np.ndarray:
         """Return, for each prefix sum ``u`` in ``[0, total]``, the index ``i`` with
         ``value[0] + ... + value[i-1] <= u < value[0] + ... + value[i]``.
 

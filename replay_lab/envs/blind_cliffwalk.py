@@ -81,12 +81,12 @@ class BlindCliffwalk(gym.Env):
             return (1.0, s, 1.0, True)  # the goal
         return (1.0, s + 1, 0.0, False)
 
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[int, dict]:
         super().reset(seed=seed)
         self._state = 0
         return 0, {}
 
-    def step(self, action: int):
+    def step(self, action: int) -> tuple[int, float, bool, bool, dict]:
         if self._state is None:
             raise RuntimeError("call reset() before step(), and again after the episode ends")
         action = check_index("action", action, 2)

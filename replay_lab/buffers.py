@@ -21,7 +21,7 @@ them alike (the uniform buffer's weights are all 1).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -39,8 +39,7 @@ from replay_lab.sumtree import SumTree
 __all__ = ["Batch", "PrioritizedReplayBuffer", "ReplayBuffer"]
 
 
-@dataclass(frozen=True)
-class Batch:
+class Batch(NamedTuple):
     """A sample of transitions, one array per field, all of length ``batch_size``.
 
     ``indices`` are the buffer slots the transitions came from (pass them back to
@@ -205,8 +204,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         r"""Draw ``batch_size`` transitions with :math:`P(i) = p_i^\alpha / \sum_k p_k^\alpha`.
 
         Stratified, as in the paper: the range ``[0, total)`` is cut into ``batch_size``
-        equal segments and one prefix sum is drawn uniformly in each, which spreads a
-        batch over the buffer better than independent draws (same marginal distribution).
+        equal segments and one prefix sum is drawn uniformly in each. Each transition
+        still appears ``batch_size * P(i)`` times per batch on average, but a batch
+        spreads over the buffer more evenly than independent draws would.
 
         Returns the batch with importance-sampling weights
         :math:`w_i = (N P(i))^{-\beta} / \max_j w_j`, normalised by the largest weight *in

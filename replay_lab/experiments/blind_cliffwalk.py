@@ -55,6 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from replay_lab._checks import check_in_range, check_positive_int
+from replay_lab.core import td_error
 from replay_lab.envs import BlindCliffwalk, value_iteration
 from replay_lab.sumtree import SumTree
 
@@ -248,12 +249,12 @@ def _rank(learner: _Learner, memory: Memory, rng: np.random.Generator, max_updat
 
 def _oracle(learner: _Learner, memory: Memory, rng: np.random.Generator, max_updates: int) -> float:
     # Copies of a transition are identical, so the oracle chooses among distinct ones.
-    s, a, r = memory.states, memory.actions, memory.rewards
+    s, a = memory.states, memory.actions
+    fields = (s, a, memory.rewards, memory.next_states, memory.terminated)
     q_star = np.array(learner.q_star)[s, a]
     for updates in range(1, max_updates + 1):
         q = np.array(learner.q)
-        future = np.where(memory.terminated, 0.0, learner.gamma * q[memory.next_states].max(axis=1))
-        new = q[s, a] + STEP_SIZE * (r + future - q[s, a])
+        new = q[s, a] + STEP_SIZE * td_error(q, *fields, learner.gamma)  # every candidate update
         gain = (new - q_star) ** 2 - (q[s, a] - q_star) ** 2
         learner.update(int(np.argmin(gain)))
         if learner.learned:

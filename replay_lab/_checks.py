@@ -1,5 +1,10 @@
-"""Argument checks shared by the modules: each raises a ValueError or TypeError that names
-the argument and the allowed range, so a bad input never becomes a silent wrong answer."""
+"""Argument checks for the public edge of every module.
+
+Each check raises a ValueError or TypeError that names the argument and the allowed range,
+so a bad input never becomes a silent wrong answer: no string or complex value taken as a
+number, no bool taken as a probability, no NaN let through. The algorithms themselves are
+written without checks; each public function checks its arguments once, first.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,22 @@ import operator
 import numpy as np
 
 # Concrete types, not numbers.Real: isinstance against an ABC costs several times more,
-# and these checks run on every environment step.
+# and some of these checks run on every environment step.
 _REAL_TYPES = (int, float, np.integer, np.floating)
+
+
+def _interval(low: float, high: float, low_open: bool, high_open: bool) -> str:
+    return f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+
+
+def check_real(name: str, value: float) -> float:
+    """Return ``value`` as a float if it is a finite real number (not a bool), else raise."""
+    if type(value) is bool or not isinstance(value, _REAL_TYPES):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
 
 
 def check_in_range(
@@ -22,21 +41,22 @@ def check_in_range(
     low_open: bool = False,
     high_open: bool = False,
 ) -> float:
-    """Return ``value`` as a float if it lies in the interval, else raise ValueError."""
+    """Return ``value`` as a float if it lies in the interval, else raise."""
     if type(value) is bool or not isinstance(value, _REAL_TYPES):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     value = float(value)
     too_low = value <= low if low_open else value < low
     too_high = value >= high if high_open else value > high
     if math.isnan(value) or too_low or too_high:
-        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be in {interval}, got {value}")
+        raise ValueError(
+            f"{name} must be in {_interval(low, high, low_open, high_open)}, got {value}"
+        )
     return value
 
 
 def check_int(name: str, value: int) -> int:
     """Return ``value`` as an int if it is an integer (Python or numpy), else raise TypeError."""
-    if type(value) is bool:
+    if type(value) is bool or isinstance(value, np.bool_):
         raise TypeError(f"{name} must be an integer, got bool")
     try:
         return operator.index(value)
@@ -60,10 +80,21 @@ def check_index(name: str, value: int, size: int) -> int:
     return value
 
 
+def check_seed(name: str, seed: object) -> object:
+    """Accept what numpy accepts as a seed (None, an int >= 0, a SeedSequence or a
+    Generator); raise a TypeError or ValueError naming the argument otherwise."""
+    if seed is None or isinstance(seed, np.random.SeedSequence | np.random.Generator):
+        return seed
+    seed = check_int(name, seed)
+    if seed < 0:
+        raise ValueError(f"{name} must be >= 0, got {seed}")
+    return seed
+
+
 def as_index_array(name: str, values: object, size: int) -> np.ndarray:
     """Return ``values`` as a 1-D int64 array whose entries lie in [0, size), else raise."""
     array = np.asarray(values)
-    if array.dtype.kind not in "iu":
+    if array.dtype.kind not in "iu" and not (array.dtype.kind == "f" and array.size == 0):
         raise TypeError(f"{name} must hold integers, got dtype {array.dtype}")
     array = array.reshape(-1).astype(np.int64, copy=False)
     if len(array) and (array.min() < 0 or array.max() >= size):
@@ -72,12 +103,34 @@ def as_index_array(name: str, values: object, size: int) -> np.ndarray:
     return array
 
 
-def as_finite_array(name: str, values: object) -> np.ndarray:
-    """Return ``values`` as a 1-D float64 array of finite numbers, else raise."""
-    array = np.asarray(values, dtype=np.float64).reshape(-1)
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must be finite, got {array[~np.isfinite(array)][0]}")
+def as_real_array(
+    name: str, values: object, low: float = -math.inf, high: float = math.inf
+) -> np.ndarray:
+    """Return ``values`` as a 1-D float64 array of finite numbers in [low, high], else raise.
+
+    Only integer and float dtypes count as numbers: strings (even "2.5"), complex values,
+    bools and Python objects are rejected, not converted.
+    """
+    array = np.asarray(values)
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    array = array.reshape(-1).astype(np.float64, copy=False)
+    bad = ~np.isfinite(array) | (array < low) | (array > high)
+    if bad.any():
+        where = "finite" if math.isinf(low) and math.isinf(high) else f"finite, in [{low}, {high}]"
+        raise ValueError(f"{name} must be {where}, got {array[bad][0]}")
     return array
+
+
+def as_flag_array(name: str, values: object) -> np.ndarray:
+    """Return ``values`` as a 1-D bool array: bools, or 0/1 of any integer or float dtype
+    (how many libraries store "done"); anything else is rejected."""
+    array = np.asarray(values).reshape(-1)
+    if array.dtype.kind == "b":
+        return array
+    if array.dtype.kind not in "iuf" or not np.isin(array, (0, 1)).all():
+        raise ValueError(f"{name} must hold bools or 0/1, got {array[:5]!r}")
+    return array.astype(bool)
 
 
 def check_same_length(**arrays: np.ndarray) -> int:
@@ -87,3 +140,10 @@ def check_same_length(**arrays: np.ndarray) -> int:
         listed = ", ".join(f"{name}={n}" for name, n in lengths.items())
         raise ValueError(f"mismatched lengths: {listed}")
     return next(iter(lengths.values()))
+
+
+def check_table(q: object) -> np.ndarray:
+    """Return ``q`` if it is a 2-D float numpy array (a Q-table), else raise TypeError."""
+    if not isinstance(q, np.ndarray) or q.ndim != 2 or q.dtype.kind != "f":
+        raise TypeError("q must be a 2-D float numpy array of shape (n_states, n_actions)")
+    return q

@@ -7,28 +7,31 @@ root: if ``u`` is below the left child's sum go left, else subtract that sum and
 The leaf reached is the one whose cumulative range ``[value[0] + ... + value[i-1],
 value[0] + ... + value[i])`` contains ``u``.
 
-The tree lives in one flat array: node 1 is the root, node ``k`` has children ``2k`` and
-``2k + 1``, and leaf ``i`` is node ``leaves + i`` where ``leaves`` is the first power of two
->= capacity (the leaves past ``capacity`` stay 0). The batch methods work on a whole batch
-of indices with numpy, one tree level at a time, instead of one index at a time in Python;
-near the root, where a level has few nodes, they handle a whole level at once.
+The tree lives in one flat array, :meth:`SumTree.nodes`: node 1 is the root, node ``k`` has
+children ``2k`` and ``2k + 1``, and leaf ``i`` is node ``2**depth + i``, where ``2**depth``
+is the first power of two >= capacity (the leaves past ``capacity`` stay 0). Both
+:meth:`~SumTree.update` and :meth:`~SumTree.find` work on a whole batch of indices with
+numpy, one tree level at a time.
 
-Inner nodes are always *recomputed* as ``left + right``, never adjusted by a difference, so
-no rounding error accumulates however many updates are made.
+Two guarantees, both tested:
+
+- inner nodes are always *recomputed* as ``left + right``, never adjusted by a difference,
+  so no rounding error accumulates however many updates are made;
+- :meth:`~SumTree.find` never returns an index whose value is 0 (an empty or unfilled slot),
+  even when round-off carries ``u`` to the very end of the range.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from replay_lab._checks import (
-    as_finite_array,
     as_index_array,
+    as_real_array,
     check_index,
     check_positive_int,
+    check_real,
     check_same_length,
 )
 
@@ -55,16 +58,9 @@ class SumTree:
 
     def __init__(self, capacity: int):
         self.capacity = check_positive_int("capacity", capacity)
-        self._depth = (self.capacity - 1).bit_length()
-        self._first_leaf = 1 << self._depth
-        self._tree = np.zeros(2 * self._first_leaf)
-        # Views of the left and right child of every node: children of node k are
-        # _left[k] = _tree[2k] and _right[k] = _tree[2k + 1].
-        self._left, self._right = self._tree[0::2], self._tree[1::2]
-        # Single values are read and written through a memoryview: plain Python floats,
-        # without numpy's per-call overhead.
-        self._cells = memoryview(self._tree)
-        self._jump_level = min(self._depth, 8)
+        self.depth = (self.capacity - 1).bit_length()  # levels below the root
+        self._first_leaf = 2**self.depth
+        self._nodes = np.zeros(2 * self._first_leaf)
 
     def __len__(self) -> int:
         return self.capacity
@@ -72,32 +68,25 @@ class SumTree:
     @property
     def total(self) -> float:
         """The sum of all values (the root)."""
-        return float(self._tree[1])
+        return float(self._nodes[1])
+
+    def nodes(self) -> np.ndarray:
+        """A copy of the flat array of node sums (entry 0 unused, entry 1 the root)."""
+        return self._nodes.copy()
 
     def values(self) -> np.ndarray:
         """A copy of the leaf values, shape (capacity,)."""
-        return self._tree[self._first_leaf : self._first_leaf + self.capacity].copy()
+        return self._nodes[self._first_leaf : self._first_leaf + self.capacity].copy()
 
     def __getitem__(self, indices: ArrayLike) -> float | np.ndarray:
         """The value at an index (a float) or at an array of indices (an array)."""
         if np.ndim(indices) == 0:
-            return float(
-                self._tree[self._first_leaf + check_index("index", indices, self.capacity)]
-            )
-        return self._tree[self._first_leaf + as_index_array("indices", indices, self.capacity)]
+            return float(self._nodes[self._first_leaf + check_index("index", indices, self.capacity)])
+        return self._nodes[self._first_leaf + as_index_array("indices", indices, self.capacity)]
 
     def __setitem__(self, index: int, value: float) -> None:
-        """Set one value and recompute the sums on its path to the root."""
-        node = self._first_leaf + check_index("index", index, self.capacity)
-        value = float(value)
-        if not (math.isfinite(value) and value >= 0):
-            raise ValueError(f"values must be finite and >= 0, got {value}")
-        cells = self._cells
-        cells[node] = value
-        while node > 1:
-            value += cells[node ^ 1]  # plus the sibling (node ^ 1 flips left <-> right)
-            node >>= 1
-            cells[node] = value
+        """Set one value (see :meth:`update`)."""
+        self.update([check_index("index", index, self.capacity)], [value])
 
     def update(self, indices: ArrayLike, values: ArrayLike) -> None:
         """Set the values at ``indices`` and recompute the sums above them.
@@ -105,119 +94,62 @@ class SumTree:
         If an index appears more than once, the last of its values wins, as if the pairs
         were applied one at a time.
         """
-        indices = as_index_array("indices", indices, self.capacity)
-        values = as_finite_array("values", values)
-        check_same_length(indices=indices, values=values)
-        if len(values) and values.min() < 0:
-            raise ValueError(f"values must be finite and >= 0, got {values.min()}")
-        self._update(indices, values)
-
-    def _update(self, indices: np.ndarray, values: np.ndarray) -> None:
-        """:meth:`update` for arguments already checked (int64 indices, values >= 0)."""
-        # numpy leaves the winner of a repeated index in a fancy assignment unspecified:
-        # keep each index's last occurrence explicitly (sorting first is the cheap check).
-        in_order = np.sort(indices)
-        if (in_order[1:] == in_order[:-1]).any():
-            indices, position = np.unique(indices[::-1], return_index=True)
-            values = values[::-1][position]
+        indices, values = self._checked_update(indices, values)
         nodes = indices + self._first_leaf
-        self._tree[nodes] = values
-        level = self._first_leaf  # the first node of the level just written
-        while level > 1:
-            level >>= 1
-            if level <= 8 * len(nodes):
-                # Near the root a level has few nodes: recomputing all of them is cheaper
-                # than gathering the few that changed, and so is every level above.
-                self._tree[level : 2 * level] = (
-                    self._left[level : 2 * level] + self._right[level : 2 * level]
-                )
-            else:
-                nodes >>= 1  # the parents; a parent shared by two nodes is computed twice
-                self._tree[nodes] = self._left[nodes] + self._right[nodes]
+        self._nodes[nodes] = values
+        for _ in range(self.depth):
+            nodes = nodes // 2  # the parents (a shared parent is computed twice, the same)
+            self._nodes[nodes] = self._nodes[2 * nodes] + self._nodes[2 * nodes + 1]
 
     def find(self, prefix_sums: ArrayLike) -> np.ndarray:
         """Return, for each prefix sum ``u`` in ``[0, total]``, the index ``i`` with
         ``value[0] + ... + value[i-1] <= u < value[0] + ... + value[i]``.
 
-        The index returned always has a positive value: ``u == total`` gives the last
-        index with a positive value, and so does round-off that carries ``u`` past the
-        end of a subtree.
+        The walk never steps into a subtree whose sum is 0, so the index returned always
+        has a positive value: ``u == total`` gives the last index with a positive value.
         """
-        prefix = as_finite_array("prefix_sums", prefix_sums)
-        total = self.total
-        if total <= 0:
-            raise ValueError("cannot find in a sum tree whose total is 0 (all values are 0)")
-        if len(prefix) and (prefix.min() < 0 or prefix.max() > total):
-            bad = prefix[(prefix < 0) | (prefix > total)][0]
-            raise ValueError(f"prefix_sums must be in [0, total={total}], got {bad}")
-        return self._find(prefix)[0]
-
-    def find_one(self, prefix_sum: float) -> int:
-        """:meth:`find` for a single prefix sum: the textbook walk, in plain Python."""
-        return self.search_path(prefix_sum)[-1] - self._first_leaf
+        u = self._checked_prefix_sums(prefix_sums)
+        nodes = np.ones(len(u), dtype=np.int64)  # every walk starts at the root
+        for _ in range(self.depth):
+            left = 2 * nodes
+            left_sum = self._nodes[left]
+            go_right = (u >= left_sum) & (self._nodes[left + 1] > 0)
+            u = np.where(go_right, u - left_sum, u)
+            nodes = np.where(go_right, left + 1, left)
+        return nodes - self._first_leaf
 
     def search_path(self, prefix_sum: float) -> list[int]:
         """The nodes that the search for one prefix sum visits, from the root (node 1)
-        down to the leaf it finds (node ``leaves + index``)."""
+        down to the leaf it finds (node ``2**depth + index``): :meth:`find` for one
+        value, one step at a time."""
+        u = float(self._checked_prefix_sums([prefix_sum])[0])
+        path = [1]
+        while path[-1] < self._first_leaf:
+            left = 2 * path[-1]
+            if u >= self._nodes[left] and self._nodes[left + 1] > 0:
+                u -= self._nodes[left]
+                path.append(left + 1)
+            else:
+                path.append(left)
+        return path
+
+    # The public edge: checks, once, before the arithmetic above.
+
+    def _checked_update(self, indices, values) -> tuple[np.ndarray, np.ndarray]:
+        indices = as_index_array("indices", indices, self.capacity)
+        values = as_real_array("values", values, low=0.0)
+        check_same_length(indices=indices, values=values)
+        # numpy leaves the winner of a repeated index in a fancy assignment unspecified:
+        # keep each index's last occurrence explicitly.
+        if len(np.unique(indices)) < len(indices):
+            indices, position = np.unique(indices[::-1], return_index=True)
+            values = values[::-1][position]
+        return indices, values
+
+    def _checked_prefix_sums(self, prefix_sums) -> np.ndarray:
         total = self.total
         if total <= 0:
             raise ValueError("cannot find in a sum tree whose total is 0 (all values are 0)")
-        u = float(prefix_sum)
-        if not 0 <= u <= total:
-            raise ValueError(f"prefix_sums must be in [0, total={total}], got {u}")
-        cells, node, path = self._cells, 1, [1]
-        while node < self._first_leaf:
-            left = cells[2 * node]
-            if u >= left and cells[2 * node + 1] > 0:  # never into a subtree whose sum is 0
-                u -= left
-                node = 2 * node + 1
-            else:
-                node = 2 * node
-            path.append(node)
-        return path
-
-    def _find(self, prefix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`find` for prefixes already checked; also returns the values found."""
-        nodes, rest = self._jump(prefix)
-        leaves = self._descend(nodes, rest, self._depth - self._jump_level, guarded=False)
-        values = self._tree[leaves + self._first_leaf]
-        if not values.all():  # round-off carried a prefix past the last positive leaf
-            stranded = values == 0
-            root = np.ones(stranded.sum(), dtype=np.int64)
-            leaves[stranded] = self._descend(
-                root, prefix[stranded].copy(), self._depth, guarded=True
-            )
-            values = self._tree[leaves + self._first_leaf]
-        return leaves, values
-
-    def _jump(self, prefix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Skip the first levels of the walk: find each prefix's node on level
-        ``_jump_level`` by a binary search of that level's running sums; return the nodes
-        and what is left of each prefix below them.
-
-        The levels near the root hold few nodes, so summing one of them whole and
-        searching it (np.searchsorted) is cheaper than walking down to it step by step.
-        """
-        first = 1 << self._jump_level
-        edges = np.zeros(first + 1)
-        np.cumsum(self._tree[first : 2 * first], out=edges[1:])
-        start = np.searchsorted(edges, prefix, side="right") - 1
-        np.minimum(start, first - 1, out=start)  # a prefix at (or rounded past) the very end
-        return start + first, prefix - edges[start]
-
-    def _descend(
-        self, nodes: np.ndarray, prefix: np.ndarray, levels: int, guarded: bool
-    ) -> np.ndarray:
-        """Walk every prefix ``levels`` levels down from its node, all together, one level
-        per iteration: go left if the prefix is below the left child's sum, else subtract
-        that sum and go right."""
-        for _ in range(levels):
-            nodes <<= 1  # the left children
-            left = self._tree[nodes]
-            go_right = prefix >= left
-            if guarded:  # never step into a subtree whose sum is 0
-                go_right &= self._tree[nodes + 1] > 0
-            left *= go_right
-            prefix -= left
-            nodes += go_right
-        return nodes - self._first_leaf
+        if np.ndim(prefix_sums) == 0:
+            prefix_sums = [check_real("prefix_sums", prefix_sums)]
+        return as_real_array("prefix_sums", prefix_sums, low=0.0, high=total)

@@ -3,24 +3,29 @@
 The pieces, one module per idea:
 
 - :mod:`replay_lab.core`: the TD error, the Q-learning update, epsilon-greedy
-- :mod:`replay_lab.sumtree`: the sum tree behind prioritized sampling
-- :mod:`replay_lab.buffers`: uniform and prioritized replay buffers
+- :mod:`replay_lab.sumtree`: the sum tree behind proportional prioritized sampling
+- :mod:`replay_lab.buffers`: the replay buffer interface and uniform replay
+- :mod:`replay_lab.prioritized`: proportional and rank-based prioritized replay
 - :mod:`replay_lab.envs`: ground truth (value iteration, exact policy values, Q-error)
 - :mod:`replay_lab.schedules`: hyperparameters that change over training
-- :mod:`replay_lab.agents`: training loops over one or many seeds
+- :mod:`replay_lab.agents`: the training loop, over one or many seeds
+- :mod:`replay_lab.recorder`, :mod:`replay_lab.results`: what a run records and returns
 - :mod:`replay_lab.plotting`, :mod:`replay_lab.widgets`, :mod:`replay_lab.exercises`:
   what the notebooks draw, the slider panels, the self-checks
 """
 
 from replay_lab.agents import (
-    TrainResult,
+    BUFFERS,
     evaluate_greedy,
+    learn_from_batch,
+    make_buffer,
+    q_learning,
     run_seeds,
     steps_to_first_reward,
     sweep,
     train,
 )
-from replay_lab.buffers import Batch, PrioritizedReplayBuffer, ReplayBuffer
+from replay_lab.buffers import Batch, ReplayBuffer
 from replay_lab.core import epsilon_greedy, greedy_policy, q_update, td_error
 from replay_lab.envs import (
     policy_evaluation,
@@ -30,21 +35,31 @@ from replay_lab.envs import (
     tabular_model,
     value_iteration,
 )
+from replay_lab.prioritized import PrioritizedReplayBuffer, RankBasedReplayBuffer, priority
+from replay_lab.recorder import Recorder
+from replay_lab.results import TrainResult
 from replay_lab.schedules import LinearSchedule
 from replay_lab.sumtree import SumTree
 
 __all__ = [
+    "BUFFERS",
     "Batch",
     "LinearSchedule",
     "PrioritizedReplayBuffer",
+    "RankBasedReplayBuffer",
+    "Recorder",
     "ReplayBuffer",
     "SumTree",
     "TrainResult",
     "epsilon_greedy",
     "evaluate_greedy",
     "greedy_policy",
+    "learn_from_batch",
+    "make_buffer",
     "policy_evaluation",
+    "priority",
     "q_error",
+    "q_learning",
     "q_update",
     "reachable_states",
     "run_seeds",

@@ -80,6 +80,17 @@ def check_index(name: str, value: int, size: int) -> int:
     return value
 
 
+def check_flag(name: str, value: object) -> bool:
+    """Return ``value`` as a bool if it is a bool or a real 0/1, else raise."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if not isinstance(value, _REAL_TYPES):
+        raise TypeError(f"{name} must be a bool (or 0/1), got {type(value).__name__} {value!r}")
+    if value not in (0, 1):
+        raise ValueError(f"{name} must be a bool (or 0/1), got {value!r}")
+    return bool(value)
+
+
 def check_seed(name: str, seed: object) -> object:
     """Accept what numpy accepts as a seed (None, an int >= 0, a SeedSequence or a
     Generator); raise a TypeError or ValueError naming the argument otherwise."""

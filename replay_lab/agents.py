@@ -1,88 +1,152 @@
-"""Training loops: tabular Q-learning online or from a replay buffer, over one or many seeds.
+"""Training: tabular Q-learning online or from a replay buffer, over one or many seeds.
 
-One environment step, as data::
-
-    s --epsilon_greedy--> a --env.step--> (s', r, terminated, truncated)
-        online:      q_update(q, s, a, r, s', terminated)
-        with replay: buffer.add(s, a, r, s', terminated); then updates_per_step times:
-                     batch = buffer.sample(batch_size); delta = q_update(q, batch...)
-                     buffer.update_priorities(batch.indices, delta)    # prioritized only
-
-``truncated`` (a time limit) ends the episode but is never stored as terminal, so the
-target of that last transition still bootstraps from s'.
+- :func:`q_learning` is the algorithm, a loop to read top to bottom;
+- :func:`learn_from_batch` is one replay step (sample, update, feed the TD errors back),
+  shared by the loop and the Blind Cliffwalk experiment;
+- :func:`train` is the public edge: it checks the arguments, builds the environment, the
+  buffer and a :class:`~replay_lab.recorder.Recorder` (budgets and metrics), runs the
+  loop and returns a :class:`~replay_lab.results.TrainResult`;
+- :func:`run_seeds` and :func:`sweep` repeat :func:`train` over seeds and settings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import gymnasium as gym
 import numpy as np
 
-from replay_lab._checks import check_in_range, check_positive_int
-from replay_lab.buffers import Batch, PrioritizedReplayBuffer, ReplayBuffer
-from replay_lab.core import epsilon_greedy, greedy_policy, q_update
-from replay_lab.envs import (
-    policy_evaluation,
-    q_error,
-    reachable_states,
-    start_value,
-    tabular_model,
+from replay_lab._checks import (
+    check_flag,
+    check_in_range,
+    check_int,
+    check_positive_int,
+    check_seed,
 )
+from replay_lab.buffers import Batch, ReplayBuffer
+from replay_lab.core import epsilon_greedy, greedy_policy, q_update
+from replay_lab.prioritized import PrioritizedReplayBuffer, RankBasedReplayBuffer
+from replay_lab.recorder import Recorder
+from replay_lab.results import TrainResult
 from replay_lab.schedules import Schedule, as_schedule
 
 __all__ = [
+    "BUFFERS",
     "TrainResult",
     "evaluate_greedy",
+    "learn_from_batch",
+    "make_buffer",
+    "q_learning",
     "run_seeds",
     "steps_to_first_reward",
     "sweep",
     "train",
 ]
 
+BUFFERS = {
+    "uniform": ReplayBuffer,
+    "proportional": PrioritizedReplayBuffer,
+    "rank": RankBasedReplayBuffer,
+}
 
-@dataclass(frozen=True)
-class TrainResult:
-    """What one training run (or a stack of runs) produced.
 
-    For one run every array has one entry per episode; :func:`run_seeds` stacks runs
-    along a new first axis, one row per seed.
+def q_learning(
+    env: gym.Env,
+    q: np.ndarray,
+    rng: np.random.Generator,
+    recorder: Recorder,
+    *,
+    alpha: float,
+    gamma: float,
+    epsilon: Schedule,
+    beta: Schedule,
+    ties: str = "random",
+    max_steps: int | None = None,
+    env_seed: int | None = None,
+    buffer: ReplayBuffer | None = None,
+    batch_size: int = 32,
+    updates_per_step: int = 1,
+    learning_starts: int = 32,
+) -> None:
+    """Tabular Q-learning with epsilon-greedy exploration; ``q`` is updated in place.
 
-    Attributes
-    ----------
-    returns : undiscounted return of each training episode
-    lengths : environment steps of each episode
-    updates : total number of transition updates (one Q-learning rule application each)
-        made by the end of each episode
-    q_errors : RMS error of Q against Q* after each episode (NaN when no Q* was given)
-    q : the final Q-table(s)
-    settings : the arguments of the run
-    replay_ages : with ``record_replays=True``, how many replayed transitions had each
-        age (0 = the newest transition in the buffer, capacity - 1 = the oldest)
-    greedy_values : with ``track_greedy_value=True``, the exact value at the start state
-        of the greedy policy of Q after each episode
+    Online (``buffer=None``) each transition is learned from once, as it happens. With a
+    buffer each transition is stored, and every step learns from ``updates_per_step``
+    batches replayed from the buffer. ``epsilon`` and ``beta`` (the importance-sampling
+    exponent) are schedules of the step. The ``recorder`` says when the budget is spent.
     """
+    step = 0
+    while not recorder.finished:
+        s, _ = env.reset(seed=env_seed)
+        env_seed = None  # seed the first episode only; the env's own stream goes on
+        episode_steps, done = 0, False
+        while not done:
+            a = epsilon_greedy(q, s, epsilon(step), rng, ties)
+            s_next, r, terminated, truncated, _ = env.step(a)
+            step, episode_steps = step + 1, episode_steps + 1
+            # A time limit (the env's own, max_steps, or the step budget) only truncates:
+            # s_next still has a future, so it is not stored as terminal.
+            truncated = truncated or episode_steps == max_steps or recorder.out_of_steps(step)
+            if buffer is None:
+                q_update(q, s, a, r, s_next, terminated, alpha, gamma)
+                recorder.updated(1)
+            else:
+                buffer.add(s, a, r, s_next, terminated)
+                if len(buffer) >= learning_starts:
+                    for _ in range(updates_per_step):
+                        batch, _ = learn_from_batch(q, buffer, batch_size, alpha, gamma, beta(step))
+                        recorder.replayed(batch)
+            recorder.stepped(r)
+            s = s_next
+            done = terminated or truncated
+        recorder.episode_ended(q)
 
-    returns: np.ndarray
-    lengths: np.ndarray
-    updates: np.ndarray
-    q_errors: np.ndarray
-    q: np.ndarray
-    settings: dict = field(repr=False)
-    replay_ages: np.ndarray | None = None
-    greedy_values: np.ndarray | None = None
 
-    @property
-    def steps(self) -> np.ndarray:
-        """Total environment steps made by the end of each episode."""
-        return np.cumsum(self.lengths, axis=-1)
+def learn_from_batch(
+    q: np.ndarray,
+    buffer: ReplayBuffer,
+    batch_size: int,
+    alpha: float,
+    gamma: float,
+    beta: float | None = None,
+) -> tuple[Batch, np.ndarray]:
+    """One replay step: sample a batch, apply its updates in order (scaled by the
+    importance-sampling weights), feed the TD errors back as priorities; return the batch
+    and its TD errors."""
+    batch = buffer.sample(batch_size, beta)
+    td_errors = q_update(
+        q,
+        batch.states,
+        batch.actions,
+        batch.rewards,
+        batch.next_states,
+        batch.terminated,
+        alpha,
+        gamma,
+        weights=batch.weights,
+    )
+    buffer.update_priorities(batch, td_errors)
+    return batch, td_errors
 
-    def final(self, name: str = "q_errors") -> np.ndarray:
-        """The last recorded value of a per-episode array, per seed (skipping NaN padding)."""
-        values = np.atleast_2d(getattr(self, name))
-        last = np.isfinite(values).cumsum(axis=1).argmax(axis=1)
-        return values[np.arange(len(values)), last]
+
+def make_buffer(
+    replay: str,
+    capacity: int,
+    seed=None,
+    combined: bool = False,
+    priority_exponent: float = 0.6,
+    priority_floor: float = 1e-6,
+) -> ReplayBuffer:
+    """The buffer named ``replay`` (a key of :data:`BUFFERS`), empty."""
+    if replay not in BUFFERS:
+        raise ValueError(f"replay must be None or one of {sorted(BUFFERS)}, got {replay!r}")
+    if replay == "uniform":
+        return ReplayBuffer(capacity, seed=seed, combined=combined)
+    if combined:
+        raise ValueError(f"combined replay needs replay='uniform', got replay={replay!r}")
+    return BUFFERS[replay](
+        capacity, priority_exponent=priority_exponent, priority_floor=priority_floor, seed=seed
+    )
 
 
 def train(
@@ -94,7 +158,6 @@ def train(
     gamma: float = 0.99,
     epsilon: float | Schedule = 0.1,
     seed: int = 0,
-    q_star: np.ndarray | None = None,
     q_init: float | np.ndarray = 0.0,
     max_steps: int | None = None,
     ties: str = "random",
@@ -103,19 +166,20 @@ def train(
     batch_size: int = 32,
     updates_per_step: int = 1,
     learning_starts: int | None = None,
-    per_alpha: float = 0.6,
-    per_beta: float | Schedule = 0.4,
-    per_eps: float = 1e-6,
     combined: bool = False,
+    priority_exponent: float = 0.6,
+    priority_floor: float = 1e-6,
+    beta: float | Schedule = 0.4,
+    q_star: np.ndarray | None = None,
     record_replays: bool = False,
     track_greedy_value: bool = False,
 ) -> TrainResult:
-    """Train a tabular Q-learner with epsilon-greedy exploration, online or from replay.
+    """Train a tabular Q-learner (:func:`q_learning`) and record how it went.
 
     Parameters
     ----------
     env : gymnasium Env or environment id
-        A discrete-state, discrete-action environment (an id is passed to ``gym.make``).
+        Discrete states and actions (an id is passed to ``gym.make``).
     episodes, steps : int, optional
         The budget: stop after this many episodes, or after this many environment steps
         (the episode under way is then cut, a truncation), whichever comes first. Give
@@ -127,11 +191,8 @@ def train(
     epsilon : float in [0, 1] or schedule
         Exploration probability; a schedule is called with the global step number.
     seed : int
-        Seeds every random thing of the run (exploration, environment); the same seed
-        gives the same numbers.
-    q_star : ndarray, optional
-        Q* (e.g. from :func:`~replay_lab.envs.value_iteration`); when given, the Q-error
-        over the reachable states is recorded after each episode.
+        Seeds every random thing of the run (exploration, environment, buffer); the same
+        seed gives the same numbers.
     q_init : float or ndarray
         Initial Q-table (a constant, or a table that is copied).
     max_steps : int, optional
@@ -139,153 +200,121 @@ def train(
         still bootstraps. Needed for environments without a time limit (CliffWalking-v1).
     ties : {"random", "first"}
         Tie-breaking of the greedy action (see :func:`~replay_lab.core.epsilon_greedy`).
-    replay : {None, "uniform", "prioritized"}
-        None learns online from each transition once, as it happens. Otherwise every
-        transition goes into a replay buffer and learning replays batches from it.
-    capacity : int
-        Replay buffer size (the last ``capacity`` transitions are kept).
-    batch_size : int
-        Transitions per replayed batch.
-    updates_per_step : int
-        Batches replayed per environment step (the replay ratio).
+    replay : {None, "uniform", "proportional", "rank"}
+        None learns online. Otherwise every transition goes into that replay buffer
+        (:data:`BUFFERS`) and learning replays batches from it.
+    capacity, batch_size, updates_per_step : int
+        Buffer size, transitions per replayed batch, batches per environment step (the
+        replay ratio).
     learning_starts : int, optional
-        Replay only once the buffer holds this many transitions (default ``batch_size``).
-    per_alpha, per_eps : float
-        Prioritized replay's priority exponent and the floor added to |TD error|.
-    per_beta : float in [0, 1] or schedule
-        Prioritized replay's importance-sampling exponent; a schedule (called with the
-        global step) anneals it, e.g. ``LinearSchedule(0.4, 1.0, total_steps)``.
+        Replay only once the buffer holds this many transitions (default ``batch_size``);
+        at most ``capacity`` and the step budget, else nothing would ever be learned.
     combined : bool
-        Uniform replay only: combined experience replay, every batch includes the newest
-        transition (see :class:`~replay_lab.buffers.ReplayBuffer`).
+        Uniform replay only: combined experience replay (see
+        :class:`~replay_lab.buffers.ReplayBuffer`).
+    priority_exponent, priority_floor : float
+        Prioritized replay's exponent :math:`\\omega` and the floor added to |TD error|
+        (see :mod:`replay_lab.prioritized`); ``math.inf`` with ``replay="rank"`` is greedy.
+    beta : float in [0, 1] or schedule
+        The importance-sampling exponent of prioritized replay; a schedule (called with
+        the global step) anneals it, e.g. ``LinearSchedule(0.4, 1.0, total_steps)``.
+    q_star : ndarray, optional
+        Q* (e.g. from :func:`~replay_lab.envs.value_iteration`); when given, the Q-error
+        over the reachable states is recorded after each episode.
     record_replays : bool
         Record the age of every replayed transition (``TrainResult.replay_ages``).
     track_greedy_value : bool
         After each episode, evaluate the greedy policy of Q exactly (a linear solve on
-        the environment's model, no rollout noise; needs gamma < 1) and record its value
-        at the start state (``TrainResult.greedy_values``).
-
-    Returns
-    -------
-    TrainResult
+        the environment's model; needs gamma < 1) and record its value at the start.
     """
-    settings = {k: v for k, v in locals().items() if k not in ("env", "q_star", "q_init")}
+    settings = dict(
+        episodes=episodes, steps=steps, alpha=alpha, gamma=gamma, epsilon=epsilon, seed=seed,
+        max_steps=max_steps, ties=ties, replay=replay, capacity=capacity,
+        batch_size=batch_size, updates_per_step=updates_per_step,
+        learning_starts=learning_starts, combined=combined,
+        priority_exponent=priority_exponent, priority_floor=priority_floor, beta=beta,
+    )  # fmt: skip
     if episodes is None and steps is None:
         raise ValueError("give a budget: episodes, steps, or both")
     episodes = None if episodes is None else check_positive_int("episodes", episodes)
     steps = None if steps is None else check_positive_int("steps", steps)
+    max_steps = None if max_steps is None else check_positive_int("max_steps", max_steps)
     alpha = check_in_range("alpha", alpha, 0, 1, low_open=True)
     gamma = check_in_range("gamma", gamma, 0, 1)
-    epsilon = as_schedule(epsilon)
-    if max_steps is not None:
-        max_steps = check_positive_int("max_steps", max_steps)
-    updates_per_step = check_positive_int("updates_per_step", updates_per_step)
-    batch_size = check_positive_int("batch_size", batch_size)
+    epsilon = as_schedule(epsilon, "epsilon", 0, 1)
+    beta = as_schedule(beta, "beta", 0, 1)
+    seed = check_seed("seed", seed)
+    env = gym.make(env) if isinstance(env, str) else env
+    q = _initial_table(env, q_init)
+    policy_stream, env_stream, buffer_stream = np.random.SeedSequence(seed).spawn(3)
+    buffer = None
+    if replay is not None:
+        buffer = make_buffer(
+            replay, capacity, buffer_stream, check_flag("combined", combined),
+            priority_exponent, priority_floor,
+        )  # fmt: skip
+        batch_size = check_positive_int("batch_size", batch_size)
+        updates_per_step = check_positive_int("updates_per_step", updates_per_step)
+        learning_starts = _checked_learning_starts(learning_starts, batch_size, capacity, steps)
+    recorder = Recorder(
+        env, episodes, steps, q_star=q_star, buffer=buffer if record_replays else None,
+        greedy_gamma=gamma if track_greedy_value else None,
+    )  # fmt: skip
+    q_learning(
+        env, q, np.random.default_rng(policy_stream), recorder,
+        alpha=alpha, gamma=gamma, epsilon=epsilon, ties=ties, max_steps=max_steps,
+        env_seed=int(env_stream.generate_state(1)[0]), buffer=buffer, batch_size=batch_size,
+        updates_per_step=updates_per_step, learning_starts=learning_starts, beta=beta,
+    )  # fmt: skip
+    return recorder.result(q, settings)
+
+
+def _initial_table(env: gym.Env, q_init) -> np.ndarray:
+    spaces = (env.observation_space, env.action_space)
+    if not all(isinstance(space, gym.spaces.Discrete) and space.start == 0 for space in spaces):
+        raise TypeError(
+            "env must have Discrete observation and action spaces starting at 0 (a tabular "
+            f"env), got {env.observation_space} and {env.action_space}"
+        )
+    q = np.zeros((int(env.observation_space.n), int(env.action_space.n)))
+    if np.ndim(q_init) == 0:
+        q_init = [q_init]
+    elif np.shape(q_init) != q.shape:
+        raise ValueError(f"q_init must be a number or of shape {q.shape}, got {np.shape(q_init)}")
+    values = np.asarray(q_init)
+    if values.dtype.kind not in "iuf" or not np.isfinite(values).all():
+        raise ValueError("q_init must hold finite real numbers")
+    q[:] = values.reshape(-1)[0] if values.size == 1 else values
+    return q
+
+
+def _checked_learning_starts(learning_starts, batch_size, capacity, steps) -> int:
+    named = "learning_starts" if learning_starts is not None else "learning_starts (= batch_size)"
     learning_starts = check_positive_int(
         "learning_starts", batch_size if learning_starts is None else learning_starts
     )
-    per_beta = as_schedule(per_beta)
-    if isinstance(env, str):
-        env = gym.make(env)
-    if track_greedy_value:
-        check_in_range("gamma (for exact greedy values)", gamma, 0, 1, high_open=True)
-        model = tabular_model(env)
-    n_states, n_actions = env.observation_space.n, env.action_space.n
-    q = np.full((n_states, n_actions), np.nan)
-    if np.ndim(q_init) and np.shape(q_init) != q.shape:
-        raise ValueError(f"q_init must be a number or of shape {q.shape}, got {np.shape(q_init)}")
-    q[:] = q_init
-    if q_star is not None:
-        states = reachable_states(env)
-    policy_stream, env_stream, buffer_stream = np.random.SeedSequence(seed).spawn(3)
-    rng = np.random.default_rng(policy_stream)
-    buffer = _make_buffer(replay, capacity, per_alpha, per_eps, combined, buffer_stream)
-    ages = []
-
-    record = {name: [] for name in ("returns", "lengths", "updates", "q_errors", "greedy_values")}
-    step = n_updates = episode = 0
-    s, _ = env.reset(seed=int(env_stream.generate_state(1)[0]))
-    while episode != episodes and step != steps:
-        if episode:
-            s, _ = env.reset()
-        total, length, done = 0.0, 0, False
-        while not done:
-            a = epsilon_greedy(q, s, epsilon(step), rng, ties)
-            s_next, r, terminated, truncated, _ = env.step(a)
-            if buffer is None:
-                q_update(q, s, a, r, s_next, terminated, alpha, gamma)
-                n_updates += 1
-            else:
-                buffer.add(s, a, r, s_next, terminated)
-                if len(buffer) >= learning_starts:
-                    for _ in range(updates_per_step):
-                        batch = _replay(buffer, q, batch_size, alpha, gamma, per_beta(step))
-                        n_updates += batch_size
-                        if record_replays:
-                            ages.append(buffer.added - 1 - batch.ids)
-            step += 1
-            length += 1
-            total += r
-            s = s_next
-            done = terminated or truncated or length == max_steps or step == steps
-        episode += 1
-        record["returns"].append(total)
-        record["lengths"].append(length)
-        record["updates"].append(n_updates)
-        record["q_errors"].append(np.nan if q_star is None else q_error(q, q_star, states))
-        if track_greedy_value:
-            values = policy_evaluation(model, greedy_policy(q), gamma)
-            record["greedy_values"].append(start_value(model, values))
-    arrays = {name: np.array(values) for name, values in record.items()}
-    if not track_greedy_value:
-        arrays["greedy_values"] = None
-    if record_replays:
-        arrays["replay_ages"] = np.bincount(
-            np.concatenate([np.zeros(0, np.int64), *ages]), minlength=capacity
+    if learning_starts > capacity:
+        raise ValueError(
+            f"{named} = {learning_starts} must be <= capacity = {capacity}: the buffer never "
+            "holds more, so nothing would be learned"
         )
-    return TrainResult(**arrays, q=q, settings=settings)
+    if steps is not None and learning_starts > steps:
+        raise ValueError(
+            f"{named} = {learning_starts} must be <= steps = {steps}: the budget ends before "
+            "learning would start"
+        )
+    return learning_starts
 
 
-def _make_buffer(replay, capacity, per_alpha, per_eps, combined, seed) -> ReplayBuffer | None:
-    if combined and replay != "uniform":
-        raise ValueError(f"combined replay needs replay='uniform', got replay={replay!r}")
-    if replay is None:
-        return None
-    if replay == "uniform":
-        return ReplayBuffer(capacity, seed=seed, combined=combined)
-    if replay == "prioritized":
-        return PrioritizedReplayBuffer(capacity, alpha=per_alpha, eps=per_eps, seed=seed)
-    raise ValueError(f"replay must be None, 'uniform' or 'prioritized', got {replay!r}")
-
-
-def _replay(buffer, q, batch_size, alpha, gamma, beta) -> Batch:
-    """Learn from one replayed batch; feed its TD errors back as priorities."""
-    prioritized = isinstance(buffer, PrioritizedReplayBuffer)
-    batch = buffer.sample(batch_size, beta) if prioritized else buffer.sample(batch_size)
-    deltas = q_update(
-        q,
-        batch.states,
-        batch.actions,
-        batch.rewards,
-        batch.next_states,
-        batch.terminated,
-        alpha,
-        gamma,
-        weights=batch.weights,
-    )
-    if prioritized:
-        buffer.update_priorities(batch.indices, deltas, ids=batch.ids)
-    return batch
-
-
-def run_seeds(env: str, seeds: int | Sequence[int] = 10, **kwargs) -> TrainResult:
+def run_seeds(env: gym.Env | str, seeds: int | Sequence[int] = 10, **kwargs) -> TrainResult:
     """Run :func:`train` once per seed and stack the results (first axis = seed).
 
     Parameters
     ----------
-    env : str
-        Environment id; each seed gets a fresh ``gym.make(env)``.
-    seeds : int or sequence of int
+    env : str or gymnasium Env
+        Environment id (each seed gets a fresh ``gym.make(env)``), or an env that every
+        run resets with its own seed.
+    seeds : int or non-empty sequence of int
         The seeds, or how many (then 0, 1, ..., seeds - 1).
     **kwargs
         Passed to :func:`train` (a budget, ``episodes`` or ``steps``, is required).
@@ -293,8 +322,7 @@ def run_seeds(env: str, seeds: int | Sequence[int] = 10, **kwargs) -> TrainResul
     With a step budget the seeds finish different numbers of episodes: the per-episode
     arrays are then padded with NaN to the longest run.
     """
-    if isinstance(seeds, int):
-        seeds = range(check_positive_int("seeds", seeds))
+    seeds = _checked_seeds(seeds)
     runs = [train(env, seed=seed, **kwargs) for seed in seeds]
     stacked = {"q": np.stack([run.q for run in runs])}
     for name in ("returns", "lengths", "updates", "q_errors", "greedy_values", "replay_ages"):
@@ -303,14 +331,30 @@ def run_seeds(env: str, seeds: int | Sequence[int] = 10, **kwargs) -> TrainResul
     return TrainResult(**stacked, settings={**runs[0].settings, "seed": list(seeds)})
 
 
+def _checked_seeds(seeds) -> list[int]:
+    if isinstance(seeds, Sequence | range | np.ndarray) and not isinstance(seeds, str):
+        seeds = [check_seed("seeds", seed) for seed in seeds]
+        if not seeds:
+            raise ValueError("seeds must not be empty")
+        return seeds
+    return list(range(check_positive_int("seeds", seeds)))
+
+
 def sweep(
-    env: str, name: str, values: Sequence, seeds: int = 5, metric: str = "q_errors", **kwargs
+    env: gym.Env | str,
+    name: str,
+    values: Sequence,
+    seeds: int | Sequence[int] = 5,
+    metric: str = "q_errors",
+    **kwargs,
 ) -> np.ndarray:
     """Vary one argument of :func:`train`; return the final ``metric`` of every seed.
 
     Returns an array of shape (len(values), seeds): row k holds the runs with
     ``name=values[k]`` (and the other arguments from ``kwargs``).
     """
+    if not len(values):
+        raise ValueError(f"values must not be empty (the settings of {name} to try)")
     return np.array(
         [run_seeds(env, seeds, **{**kwargs, name: value}).final(metric) for value in values]
     )
@@ -319,8 +363,6 @@ def sweep(
 def _stack_padded(arrays: list[np.ndarray]) -> np.ndarray:
     """Stack 1-D arrays as rows, padding the shorter ones with NaN."""
     longest = max(len(array) for array in arrays)
-    if all(len(array) == longest for array in arrays):
-        return np.stack(arrays)
     padded = np.full((len(arrays), longest), np.nan)
     for row, array in zip(padded, arrays, strict=True):
         row[: len(array)] = array
@@ -331,11 +373,12 @@ def steps_to_first_reward(result: TrainResult) -> np.ndarray:
     """Environment steps until the end of the first episode with a positive return, per
     seed (NaN for a run that never got one)."""
     returns, steps = np.atleast_2d(result.returns), np.atleast_2d(result.steps)
-    first = []
-    for run_returns, run_steps in zip(returns, steps, strict=True):
+    first = np.full(len(returns), np.nan)
+    for k, (run_returns, run_steps) in enumerate(zip(returns, steps, strict=True)):
         rewarded = np.flatnonzero(run_returns > 0)
-        first.append(run_steps[rewarded[0]] if len(rewarded) else np.nan)
-    return np.array(first, dtype=float)
+        if len(rewarded):
+            first[k] = run_steps[rewarded[0]]
+    return first
 
 
 def evaluate_greedy(
@@ -348,8 +391,8 @@ def evaluate_greedy(
     """
     episodes = check_positive_int("episodes", episodes)
     max_steps = check_positive_int("max_steps", max_steps)
-    if isinstance(env, str):
-        env = gym.make(env)
+    seed = check_int("seed", seed)
+    env = gym.make(env) if isinstance(env, str) else env
     policy = greedy_policy(q)
     returns = np.zeros(episodes)
     s, _ = env.reset(seed=seed)

@@ -15,26 +15,25 @@ and Q-learning moves :math:`Q(s, a)` a step :math:`\alpha\,\delta` towards its t
 target is just ``r``. An episode cut short by a time limit is *truncated*, not terminated:
 its ``s'`` still has a future, so callers pass ``terminated=False`` and the target
 bootstraps from :math:`\max_{a'} Q(s', a')`.
+
+Each public function checks its arguments once, in its first lines, and then computes the
+formula as written above.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from replay_lab._checks import (
-    as_finite_array,
+    as_flag_array,
     as_index_array,
+    as_real_array,
     check_in_range,
     check_index,
     check_same_length,
+    check_table,
 )
-
-# A single transition takes a path of plain Python numbers: the online learner calls it
-# on every environment step, where numpy's per-call overhead would dominate.
-_SCALARS = (int, np.integer)
 
 __all__ = ["epsilon_greedy", "greedy_policy", "q_update", "td_error"]
 
@@ -56,7 +55,8 @@ def td_error(
         The Q-table.
     s, a, r, s_next, terminated : scalars, or 1-D arrays of one common length
         The transitions: state, action, reward, next state, and whether the episode
-        terminated (no bootstrapping). Pass ``terminated=False`` for a time-limit truncation.
+        terminated (no bootstrapping; a bool, or 0/1). Pass ``terminated=False`` for a
+        time-limit truncation.
     gamma : float in [0, 1]
         Discount factor.
 
@@ -66,13 +66,11 @@ def td_error(
         :math:`\delta = r + \gamma (1 - \text{terminated}) \max_{a'} Q(s', a') - Q(s, a)`,
         a float for scalar input, else one value per transition.
     """
+    s, a, r, s_next, terminated, _, one = _checked(q, s, a, r, s_next, terminated)
     gamma = check_in_range("gamma", gamma, 0, 1)
-    _check_table(q)
-    if isinstance(s, _SCALARS):
-        return _one_td_error(q, *_one_transition(q, s, a, r, s_next, terminated), gamma)
-    s, a, r, s_next, terminated, _ = _batch(q, s, a, r, s_next, terminated)
-    future = np.where(terminated, 0.0, q[s_next].max(axis=1))
-    return r + gamma * future - q[s, a]
+    target = r + gamma * (1 - terminated) * q[s_next].max(axis=1)
+    delta = target - q[s, a]
+    return float(delta[0]) if one else delta
 
 
 def q_update(
@@ -86,21 +84,20 @@ def q_update(
     gamma: float,
     weights: ArrayLike | None = None,
 ) -> float | np.ndarray:
-    r"""Apply the Q-learning update in place and return the TD errors.
+    r"""Apply the Q-learning update in place, one transition after the other, and return
+    the TD errors.
 
     For each transition, in order, :math:`Q(s, a) \leftarrow Q(s, a) + \alpha\, w\, \delta`
     with :math:`\delta` as in :func:`td_error`, computed from the table *as the earlier
     transitions of the batch left it*. So a batch means exactly "apply the transitions one
-    at a time", which is what Q-learning and the prioritized-replay paper do: a batch that
-    repeats a pair (s, a), or in which one transition's s' is another's s, gives the same
-    table as a plain loop.
+    at a time", which is what Q-learning and the prioritized-replay paper do.
 
     Parameters
     ----------
     q : ndarray of shape (n_states, n_actions), float
         The Q-table, updated in place.
     s, a, r, s_next, terminated : scalars, or 1-D arrays of one common length
-        The transitions (see :func:`td_error`).
+        The transitions (see :func:`td_error`). An empty batch changes nothing.
     alpha : float in (0, 1]
         Step size.
     gamma : float in [0, 1]
@@ -114,37 +111,15 @@ def q_update(
     float or ndarray
         The TD error of each transition at the moment it was applied.
     """
+    s, a, r, s_next, terminated, w, one = _checked(q, s, a, r, s_next, terminated, weights)
     alpha = check_in_range("alpha", alpha, 0, 1, low_open=True)
     gamma = check_in_range("gamma", gamma, 0, 1)
-    _check_table(q)
-    if isinstance(s, _SCALARS):
-        s, a, r, s_next, terminated = _one_transition(q, s, a, r, s_next, terminated)
-        delta = _one_td_error(q, s, a, r, s_next, terminated, gamma)
-        weight = 1.0 if weights is None else _one_weight(weights)
-        q[s, a] += alpha * weight * delta
-        return delta
-    s, a, r, s_next, terminated, weights = _batch(q, s, a, r, s_next, terminated, weights)
-    # The loop runs on Python floats of the rows the batch touches: for rows of a few
-    # actions that is several times faster than indexing numpy scalars one by one.
-    rows = np.unique(np.concatenate([s, s_next]))
-    table = dict(zip(rows.tolist(), q[rows].tolist(), strict=True))
-    deltas = []
-    for si, ai, ri, sn, done, wi in zip(
-        s.tolist(),
-        a.tolist(),
-        r.tolist(),
-        s_next.tolist(),
-        terminated.tolist(),
-        weights.tolist(),
-        strict=True,
-    ):
-        target = ri if done else ri + gamma * max(table[sn])
-        row = table[si]
-        delta = target - row[ai]
-        row[ai] += alpha * wi * delta
-        deltas.append(delta)
-    q[rows] = [table[row] for row in rows.tolist()]
-    return np.array(deltas)
+    delta = np.zeros(len(s))
+    for i in range(len(s)):
+        target = r[i] + gamma * (1 - terminated[i]) * q[s_next[i]].max()
+        delta[i] = target - q[s[i], a[i]]
+        q[s[i], a[i]] += alpha * w[i] * delta[i]
+    return float(delta[0]) if one else delta
 
 
 def epsilon_greedy(
@@ -161,8 +136,9 @@ def epsilon_greedy(
     epsilon : float in [0, 1]
         Exploration probability.
     rng : numpy.random.Generator
-        The source of randomness (one uniform draw per call, one more to explore or to
-        break a tie).
+        The source of randomness. Every call draws exactly two uniforms (one to decide
+        whether to explore, one to pick among the candidate actions), whatever happens,
+        so two runs that make the same choices stay in step.
     ties : {"random", "first"}
         How to choose among actions with equal greatest value. "random" picks one
         uniformly. "first" takes the lowest index, like ``np.argmax``: with a table of
@@ -173,19 +149,15 @@ def epsilon_greedy(
     int
         The action.
     """
-    epsilon = check_in_range("epsilon", epsilon, 0, 1)
-    _check_table(q)
-    s = check_index("s", s, q.shape[0])
-    if ties not in ("random", "first"):
-        raise ValueError(f"ties must be 'random' or 'first', got {ties!r}")
-    if rng.random() < epsilon:
-        return int(rng.integers(q.shape[1]))
-    row = q[s].tolist()
-    best = max(row)
-    if ties == "first":
-        return row.index(best)
-    tied = [action for action, value in enumerate(row) if value == best]
-    return tied[0] if len(tied) == 1 else tied[int(rng.integers(len(tied)))]
+    row = _checked_row(q, s, epsilon, rng, ties)
+    explore, pick = rng.random(2)
+    if explore < epsilon:
+        candidates = np.arange(len(row))  # any action
+    elif ties == "random":
+        candidates = np.flatnonzero(row == row.max())  # every greedy action
+    else:
+        candidates = [np.argmax(row)]  # the first greedy action
+    return int(candidates[int(pick * len(candidates))])
 
 
 def greedy_policy(q: np.ndarray) -> np.ndarray:
@@ -194,57 +166,40 @@ def greedy_policy(q: np.ndarray) -> np.ndarray:
     Ties go to the lowest action, as with ``np.argmax``; this is for reading a policy off
     a table (e.g. Q* from value iteration), while acting uses :func:`epsilon_greedy`.
     """
-    _check_table(q)
+    check_table(q)
     return np.argmax(q, axis=1)
 
 
-def _check_table(q: np.ndarray) -> None:
-    if not isinstance(q, np.ndarray) or q.ndim != 2 or q.dtype.kind != "f":
-        raise TypeError("q must be a 2-D float numpy array of shape (n_states, n_actions)")
+# The public edge: every argument checked once, before the formulas above.
 
 
-def _one_td_error(q, s, a, r, s_next, terminated, gamma) -> float:
-    target = r if terminated else r + gamma * max(q[s_next].tolist())
-    return target - float(q[s, a])
-
-
-def _one_transition(q, s, a, r, s_next, terminated):
+def _checked(q, s, a, r, s_next, terminated, weights=None):
+    """The transitions as 1-D arrays of one length, and whether a single transition was
+    given as scalars."""
+    check_table(q)
     n_states, n_actions = q.shape
-    s = check_index("s", s, n_states)
-    a = check_index("a", a, n_actions)
-    s_next = check_index("s_next", s_next, n_states)
-    if not isinstance(r, (int, float, np.number)) or not math.isfinite(r):
-        raise ValueError(f"r must be a finite number, got {r!r}")
-    if terminated not in (0, 1):
-        raise ValueError(f"terminated must be a bool (or 0/1), got {terminated!r}")
-    return s, a, float(r), s_next, bool(terminated)
-
-
-def _one_weight(weight) -> float:
-    if not isinstance(weight, (int, float, np.number)):
-        raise ValueError("weights must be a number when the transition is a single one")
-    weight = float(weight)
-    if not (math.isfinite(weight) and weight >= 0):
-        raise ValueError(f"weights must be finite and >= 0, got {weight}")
-    return weight
-
-
-def _batch(q, s, a, r, s_next, terminated, weights=None):
-    n_states, n_actions = q.shape
+    one = np.ndim(s) == 0
     s = as_index_array("s", s, n_states)
     a = as_index_array("a", a, n_actions)
     s_next = as_index_array("s_next", s_next, n_states)
-    r = as_finite_array("r", r)
-    terminated = np.asarray(terminated).reshape(-1)
-    if terminated.dtype.kind != "b":
-        if terminated.dtype.kind not in "iu" or not np.isin(terminated, (0, 1)).all():
-            raise ValueError("terminated must hold bools (or 0/1)")
-        terminated = terminated.astype(bool)
-    if weights is None:
-        weights = np.ones(len(s))
-    else:
-        weights = as_finite_array("weights", weights)
-        if (weights < 0).any():
-            raise ValueError(f"weights must be >= 0, got {weights.min()}")
-    check_same_length(s=s, a=a, r=r, s_next=s_next, terminated=terminated, weights=weights)
-    return s, a, r, s_next, terminated, weights
+    r = as_real_array("r", r)
+    terminated = as_flag_array("terminated", terminated).astype(float)
+    w = np.ones(len(s)) if weights is None else as_real_array("weights", weights, low=0.0)
+    if w.shape == (1,) and len(s) != 1:
+        w = np.repeat(w, len(s))  # one weight for the whole batch
+    check_same_length(s=s, a=a, r=r, s_next=s_next, terminated=terminated, weights=w)
+    return s, a, r, s_next, terminated, w, one
+
+
+def _checked_row(q, s, epsilon, rng, ties) -> np.ndarray:
+    check_table(q)
+    s = check_index("s", s, q.shape[0])
+    check_in_range("epsilon", epsilon, 0, 1)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if ties not in ("random", "first"):
+        raise ValueError(f"ties must be 'random' or 'first', got {ties!r}")
+    row = q[s]
+    if not np.isfinite(row).all():
+        raise ValueError(f"q[{s}] must be finite to choose an action, got {row}")
+    return row

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from replay_lab._checks import check_positive_int
+from replay_lab._checks import check_in_range, check_positive_int, check_real
 
 __all__ = ["LinearSchedule", "Schedule", "as_schedule"]
 
@@ -29,15 +29,21 @@ class LinearSchedule:
     steps: int
 
     def __post_init__(self) -> None:
+        check_real("start", self.start)
+        check_real("end", self.end)
         check_positive_int("steps", self.steps)
 
     def __call__(self, step: int) -> float:
         return self.start + (self.end - self.start) * min(step / self.steps, 1.0)
 
 
-def as_schedule(value: float | Schedule) -> Schedule:
-    """Return ``value`` unchanged if it is callable, else a constant schedule of it."""
+def as_schedule(
+    value: float | Schedule, name: str = "value", low: float = 0.0, high: float = 1.0
+) -> Schedule:
+    """Return ``value`` unchanged if it is callable, else a constant schedule of it, after
+    checking that the number ``name`` lies in [low, high] (a schedule's values are
+    checked where they are used)."""
     if callable(value):
         return value
-    constant = float(value)
+    constant = check_in_range(name, value, low, high)
     return lambda step: constant

@@ -81,7 +81,9 @@ class SumTree:
     def __getitem__(self, indices: ArrayLike) -> float | np.ndarray:
         """The value at an index (a float) or at an array of indices (an array)."""
         if np.ndim(indices) == 0:
-            return float(self._nodes[self._first_leaf + check_index("index", indices, self.capacity)])
+            return float(
+                self._nodes[self._first_leaf + check_index("index", indices, self.capacity)]
+            )
         return self._nodes[self._first_leaf + as_index_array("indices", indices, self.capacity)]
 
     def __setitem__(self, index: int, value: float) -> None:
@@ -114,8 +116,8 @@ class SumTree:
             left = 2 * nodes
             left_sum = self._nodes[left]
             go_right = (u >= left_sum) & (self._nodes[left + 1] > 0)
-            u = np.where(go_right, u - left_sum, u)
-            nodes = np.where(go_right, left + 1, left)
+            u = u - left_sum * go_right  # going right skips the left subtree's sum
+            nodes = left + go_right  # the right child is left + 1
         return nodes - self._first_leaf
 
     def search_path(self, prefix_sum: float) -> list[int]:

@@ -24,10 +24,11 @@ The replay orders compared:
 ``greedy``
     always the stored transition with the largest priority (ties at random);
 ``proportional``
-    a transition with probability :math:`\propto p_i^\alpha`, :math:`\alpha = 0.7`;
+    a transition with probability :math:`\propto p_i^\omega`, priority exponent
+    :math:`\omega = 0.7`;
 ``rank``
-    a transition with probability :math:`\propto 1/\text{rank}_i^{\alpha}`,
-    :math:`\alpha = 0.7`, ranked by priority;
+    a transition with probability :math:`\propto 1/\text{rank}_i^{\omega}`,
+    :math:`\omega = 0.7`, ranked by priority;
 ``oracle``
     the transition whose update, in hindsight, lowers the error of Q against Q* most.
 
@@ -39,33 +40,55 @@ of the same transition that have not been replayed keep their old priority: that
 priorities per transition mean. No importance-sampling correction is used: the Blind
 Cliffwalk is deterministic, so the order of replay cannot bias the fixed point.
 
+Every order is a replay buffer of the lab (:data:`ORDERS`): uniform is
+:class:`~replay_lab.buffers.ReplayBuffer`, proportional
+:class:`~replay_lab.prioritized.PrioritizedReplayBuffer`, rank
+:class:`~replay_lab.prioritized.RankBasedReplayBuffer`, greedy the rank-based buffer with
+priority exponent infinity, and the oracle :class:`OracleReplay` below. Learning is
+:func:`~replay_lab.agents.learn_from_batch`, the replay step of the training loop, which
+applies :func:`~replay_lab.core.q_update`. The prioritized orders replay one transition
+per update, as the paper does, so that each update sees the priorities the previous one
+left; uniform replay does not depend on the priorities, so a batch of uniform draws
+applied in order is the same as that many single updates, and it learns in batches.
+
 Run the full experiment with ``python -m replay_lab.experiments.blind_cliffwalk``.
 """
 
 from __future__ import annotations
 
 import argparse
-import bisect
-import heapq
+import math
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from replay_lab._checks import check_in_range, check_positive_int
+from replay_lab.agents import learn_from_batch
+from replay_lab.buffers import Batch, ReplayBuffer
 from replay_lab.core import td_error
 from replay_lab.envs import BlindCliffwalk, value_iteration
-from replay_lab.sumtree import SumTree
+from replay_lab.prioritized import PrioritizedReplayBuffer, RankBasedReplayBuffer
 
-__all__ = ["METHODS", "Memory", "replay_memory", "run", "updates_to_learn"]
+__all__ = [
+    "METHODS",
+    "ErrorTracker",
+    "Memory",
+    "OracleReplay",
+    "make_order",
+    "replay_memory",
+    "run",
+    "updates_to_learn",
+]
 
 METHODS = ("uniform", "greedy", "proportional", "rank", "oracle")
 STEP_SIZE = 0.25
 THRESHOLD = 1e-3
-PRIORITY_ALPHA = 0.7
-PRIORITY_EPS = 1e-6
+PRIORITY_EXPONENT = 0.7
+PRIORITY_FLOOR = 1e-6
+UNIFORM_BATCH = 1024  # uniform replay learns this many transitions per call (see above)
 
 
 @dataclass(frozen=True)
@@ -88,6 +111,20 @@ class Memory:
         """The number of stored transitions, copies included: 2**(n+1) - 2."""
         return int(self.copies.sum())
 
+    def fields(self, with_copies: bool = True) -> tuple[np.ndarray, ...]:
+        """The five fields, each transition repeated ``copies`` times (or once)."""
+        repeats = self.copies if with_copies else 1
+        return tuple(
+            np.repeat(field, repeats)
+            for field in (
+                self.states,
+                self.actions,
+                self.rewards,
+                self.next_states,
+                self.terminated,
+            )
+        )
+
 
 def replay_memory(env: BlindCliffwalk) -> Memory:
     """The memory of all 2**n action sequences of ``env``, each run until it ends.
@@ -105,170 +142,78 @@ def replay_memory(env: BlindCliffwalk) -> Memory:
     return Memory(s, a, r.astype(float), s_next, done.astype(bool), copies)
 
 
-class _Learner:
-    """Q-learning on the Blind Cliffwalk memory, one transition at a time, in plain Python
-    floats (every method runs up to millions of tiny sequential updates)."""
+class OracleReplay(ReplayBuffer):
+    """Replays the stored transition whose update, in hindsight, lowers the error of Q
+    against Q* most: the paper's oracle, which knows Q* and sees the table ``q`` it is
+    learning (the buffer holds a reference to it)."""
 
-    def __init__(self, n: int, memory: Memory, q0: np.ndarray, q_star: np.ndarray):
-        self.gamma = 1 - 1 / n
-        self.q = q0.tolist()
-        self.q_star = q_star.tolist()
-        self.transitions = list(
-            zip(
-                memory.states.tolist(),
-                memory.actions.tolist(),
-                memory.rewards.tolist(),
-                memory.next_states.tolist(),
-                memory.terminated.tolist(),
-                strict=True,
-            )
+    def __init__(self, capacity: int, q: np.ndarray, q_star: np.ndarray, gamma: float):
+        super().__init__(capacity)
+        self.q, self.q_star, self.gamma = q, q_star, gamma
+
+    def sample(self, batch_size: int = 1, beta: float | None = None) -> Batch:
+        """The best transition (``batch_size`` times: the oracle is meant for one)."""
+        n = len(self)
+        s, a = self.states[:n], self.actions[:n]
+        fields = (self.rewards[:n], self.next_states[:n], self.terminated[:n])
+        new = self.q[s, a] + STEP_SIZE * td_error(self.q, s, a, *fields, self.gamma)
+        target = self.q_star[s, a]
+        gain = (new - target) ** 2 - (self.q[s, a] - target) ** 2
+        best = np.full(check_positive_int("batch_size", batch_size), np.argmin(gain))
+        return self.batch(best, np.ones(batch_size))
+
+
+def make_order(
+    method: str, memory: Memory, q: np.ndarray, q_star: np.ndarray, gamma: float, seed
+) -> ReplayBuffer:
+    """The replay buffer of one replay order, filled with the whole memory."""
+    if method == "oracle":
+        # Copies of a transition are identical: the oracle chooses among distinct ones.
+        fields = memory.fields(with_copies=False)
+        buffer = OracleReplay(len(fields[0]), q, q_star, gamma)
+    elif method == "uniform":
+        buffer = ReplayBuffer(memory.size, seed=seed)
+    elif method == "proportional":
+        buffer = PrioritizedReplayBuffer(
+            memory.size, PRIORITY_EXPONENT, priority_floor=PRIORITY_FLOOR, seed=seed
         )
-        self.limit = THRESHOLD * q0.size  # squared error summed over all pairs
-        self.resync()
-
-    def resync(self) -> None:
-        """Recompute the summed squared error exactly (the loops update it incrementally)."""
-        self.error = sum(
-            (q - t) ** 2
-            for row, star in zip(self.q, self.q_star, strict=True)
-            for q, t in zip(row, star, strict=True)
+    elif method in ("rank", "greedy"):
+        exponent = PRIORITY_EXPONENT if method == "rank" else math.inf
+        buffer = RankBasedReplayBuffer(
+            memory.size, exponent, priority_floor=PRIORITY_FLOOR, seed=seed
         )
-
-    def update(self, j: int) -> float:
-        """Apply the Q-learning update of transition ``j``; return its TD error."""
-        s, a, r, s_next, done = self.transitions[j]
-        row = self.q[s]
-        old = row[a]
-        delta = (r if done else r + self.gamma * max(self.q[s_next])) - old
-        new = old + STEP_SIZE * delta
-        row[a] = new
-        target = self.q_star[s][a]
-        self.error += (new - target) ** 2 - (old - target) ** 2
-        return delta
-
-    @property
-    def learned(self) -> bool:
-        return self.error < self.limit
+    else:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    buffer.extend(*(memory.fields() if method != "oracle" else fields))
+    return buffer
 
 
-def _uniform(
-    learner: _Learner, memory: Memory, rng: np.random.Generator, max_updates: int
-) -> float:
-    cumulative = np.cumsum(memory.copies) / memory.size
-    updates = 0
-    while updates < max_updates:
-        # Draw a chunk of choices with numpy, then apply them one by one.
-        chunk = min(65_536, max_updates - updates)
-        for j in np.searchsorted(cumulative, rng.random(chunk), side="right").tolist():
-            learner.update(j)
-            updates += 1
-            if learner.learned:
-                return updates
-        learner.resync()
-    return np.nan
+class ErrorTracker:
+    """The summed squared error of Q against Q*, kept up to date update by update.
 
-
-def _greedy(learner: _Learner, memory: Memory, rng: np.random.Generator, max_updates: int) -> float:
-    # A max-heap of (-priority, random tie-breaker, transition) over every stored copy.
-    ties = rng.random(memory.size).tolist()
-    heap = [
-        (-1.0, tie, j)
-        for tie, j in zip(
-            ties, np.repeat(np.arange(len(memory.copies)), memory.copies).tolist(), strict=True
-        )
-    ]
-    heapq.heapify(heap)
-    for updates in range(1, max_updates + 1):
-        _, _, j = heapq.heappop(heap)
-        delta = learner.update(j)
-        heapq.heappush(heap, (-(abs(delta) + PRIORITY_EPS), rng.random(), j))
-        if learner.learned:
-            return updates
-    return np.nan
-
-
-def _proportional(
-    learner: _Learner, memory: Memory, rng: np.random.Generator, max_updates: int
-) -> float:
-    transition = np.repeat(np.arange(len(memory.copies)), memory.copies).tolist()
-    tree = SumTree(memory.size)
-    tree.update(np.arange(memory.size), np.ones(memory.size))
-    for updates in range(1, max_updates + 1):
-        copy = tree.find_one(rng.random() * tree.total)
-        delta = learner.update(transition[copy])
-        tree[copy] = (abs(delta) + PRIORITY_EPS) ** PRIORITY_ALPHA
-        if learner.learned:
-            return updates
-    return np.nan
-
-
-class _RankOrder:
-    """The stored copies ranked by priority, largest first; draws rank ``r`` (from 1) with
-    probability proportional to ``r ** -alpha``.
-
-    Copies never replayed all share the initial priority 1 and sit together in the
-    ranking, counted per transition; replayed copies are kept in a list sorted by priority.
+    :func:`~replay_lab.core.q_update` applies a batch in order; the tracker replays the
+    same changes on its own copy of the touched entries, so it knows the error after
+    every single update of the batch, not only after the last.
     """
 
-    def __init__(self, copies: np.ndarray, rng: np.random.Generator):
-        self.rng = rng
-        self.rank_weights = np.cumsum(
-            np.arange(1, copies.sum() + 1, dtype=float) ** -PRIORITY_ALPHA
-        )
-        self.fresh = copies.astype(float)  # copies not yet replayed, per transition
-        self.replayed: list[tuple[float, float, int]] = []  # (-priority, tie-breaker, transition)
+    def __init__(self, q: np.ndarray, q_star: np.ndarray):
+        self.q, self.q_star = q.tolist(), q_star.tolist()
+        self.error = float(((q - q_star) ** 2).sum())
+        self.limit = THRESHOLD * q.size
 
-    def draw(self) -> tuple[int, float]:
-        """Take a copy out of the ranking; return its transition and priority."""
-        u = self.rng.random() * self.rank_weights[-1]
-        rank = int(np.searchsorted(self.rank_weights, u, side="right"))
-        above = bisect.bisect_left(self.replayed, (-1.0,))  # replayed copies with priority > 1
-        fresh = int(self.fresh.sum())
-        if above <= rank < above + fresh:
-            j = int(np.searchsorted(np.cumsum(self.fresh), rank - above, side="right"))
-            self.fresh[j] -= 1
-            return j, 1.0
-        priority, _, j = self.replayed.pop(rank if rank < above else rank - fresh)
-        return j, -priority
-
-    def put(self, j: int, priority: float) -> None:
-        """Put a copy of transition ``j`` back into the ranking with a new priority."""
-        bisect.insort(self.replayed, (-priority, self.rng.random(), j))
-
-
-def _rank(learner: _Learner, memory: Memory, rng: np.random.Generator, max_updates: int) -> float:
-    order = _RankOrder(memory.copies, rng)
-    for updates in range(1, max_updates + 1):
-        j, _ = order.draw()
-        delta = learner.update(j)
-        order.put(j, abs(delta) + PRIORITY_EPS)
-        if learner.learned:
-            return updates
-    return np.nan
-
-
-def _oracle(learner: _Learner, memory: Memory, rng: np.random.Generator, max_updates: int) -> float:
-    # Copies of a transition are identical, so the oracle chooses among distinct ones.
-    s, a = memory.states, memory.actions
-    fields = (s, a, memory.rewards, memory.next_states, memory.terminated)
-    q_star = np.array(learner.q_star)[s, a]
-    for updates in range(1, max_updates + 1):
-        q = np.array(learner.q)
-        new = q[s, a] + STEP_SIZE * td_error(q, *fields, learner.gamma)  # every candidate update
-        gain = (new - q_star) ** 2 - (q[s, a] - q_star) ** 2
-        learner.update(int(np.argmin(gain)))
-        if learner.learned:
-            return updates
-    return np.nan
-
-
-_ORDERS: dict[str, Callable] = {
-    "uniform": _uniform,
-    "greedy": _greedy,
-    "proportional": _proportional,
-    "rank": _rank,
-    "oracle": _oracle,
-}
+    def first_learned(self, batch: Batch, td_errors: np.ndarray) -> int | None:
+        """Follow a learned batch; return how many of its updates it took until the mean
+        squared error fell below the threshold (None if it did not)."""
+        steps = STEP_SIZE * batch.weights * td_errors
+        for k, (s, a, step) in enumerate(
+            zip(batch.states.tolist(), batch.actions.tolist(), steps.tolist(), strict=True)
+        ):
+            old, target = self.q[s][a], self.q_star[s][a]
+            self.q[s][a] = old + step
+            self.error += (old + step - target) ** 2 - (old - target) ** 2
+            if self.error < self.limit:
+                return k + 1
+        return None
 
 
 def updates_to_learn(n: int, method: str, seed: int, max_updates: int | None = None) -> float:
@@ -292,21 +237,34 @@ def updates_to_learn(n: int, method: str, seed: int, max_updates: int | None = N
         The number of updates (a whole number), or NaN if the cap was reached.
     """
     n = check_positive_int("n", n)
-    if method not in _ORDERS:
+    if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     env_seed, q_seed, method_seed = np.random.SeedSequence(seed).spawn(3)
     env = BlindCliffwalk(n, seed=int(env_seed.generate_state(1)[0]))
+    gamma = 1 - 1 / n
     memory = replay_memory(env)
-    q0 = np.random.default_rng(q_seed).normal(0.0, 0.1, size=(n, 2))
-    learner = _Learner(n, memory, q0, value_iteration(env, 1 - 1 / n, tol=1e-14))
-    if learner.learned:
-        return 0.0
+    q_star = value_iteration(env, gamma, tol=1e-14)
+    q = np.random.default_rng(q_seed).normal(0.0, 0.1, size=(n, 2))
     cap = (
         1000 * memory.size
         if max_updates is None
         else check_positive_int("max_updates", max_updates)
     )
-    return float(_ORDERS[method](learner, memory, np.random.default_rng(method_seed), cap))
+    tracker = ErrorTracker(q, q_star)
+    if tracker.error < tracker.limit:
+        return 0.0
+    buffer = make_order(method, memory, q, q_star, gamma, method_seed)
+    batch_size = UNIFORM_BATCH if method == "uniform" else 1
+    updates = 0
+    while updates < cap:
+        batch, td_errors = learn_from_batch(
+            q, buffer, min(batch_size, cap - updates), STEP_SIZE, gamma
+        )
+        learned = tracker.first_learned(batch, td_errors)
+        if learned is not None:
+            return float(updates + learned)
+        updates += len(td_errors)
+    return np.nan
 
 
 def run(

@@ -10,8 +10,10 @@ The pieces, one module per idea:
 - :mod:`replay_lab.schedules`: hyperparameters that change over training
 - :mod:`replay_lab.agents`: the training loop, over one or many seeds
 - :mod:`replay_lab.recorder`, :mod:`replay_lab.results`: what a run records and returns
-- :mod:`replay_lab.plotting`, :mod:`replay_lab.widgets`, :mod:`replay_lab.exercises`:
-  what the notebooks draw, the slider panels, the self-checks
+- :mod:`replay_lab.stats`: the mean over seeds and its 95% confidence band
+- :mod:`replay_lab.plotting` (a package, one module per kind of figure),
+  :mod:`replay_lab.widgets`, :mod:`replay_lab.exercises`: what the notebooks draw, the
+  slider panels, the self-checks
 """
 
 from replay_lab.agents import (

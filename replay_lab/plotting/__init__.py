@@ -1,0 +1,37 @@
+"""Plots for the notebooks, one module per kind of figure.
+
+- :mod:`~replay_lab.plotting.curves`: learning curves with 95% bands over seeds, sweeps,
+  first rewards, replay ages
+- :mod:`~replay_lab.plotting.grids`: a Q-table on its grid world
+- :mod:`~replay_lab.plotting.trees`: the sum tree and sampling frequencies
+- :mod:`~replay_lab.plotting.cliffwalk`: the Blind Cliffwalk chain and its result
+- :mod:`~replay_lab.plotting.style`: the palette and axis labels they share
+
+Every function takes results (arrays, :class:`~replay_lab.results.TrainResult`) and never
+runs training; each draws on the ``ax`` it is given (or a new one) and returns the Axes so
+that a teacher can restyle it. Colours come from the Okabe-Ito palette, which stays
+distinguishable with the common forms of colour blindness.
+"""
+
+from replay_lab.plotting.cliffwalk import plot_chain, plot_updates_needed
+from replay_lab.plotting.curves import plot_curves, plot_first_rewards, plot_replay_ages, plot_sweep
+from replay_lab.plotting.grids import plot_q_table
+from replay_lab.plotting.style import PALETTE
+from replay_lab.plotting.trees import plot_sampling_frequencies, plot_sum_tree
+
+# Re-exported for callers from before the band moved to replay_lab.stats.
+from replay_lab.stats import confidence_band
+
+__all__ = [
+    "PALETTE",
+    "confidence_band",
+    "plot_chain",
+    "plot_curves",
+    "plot_first_rewards",
+    "plot_q_table",
+    "plot_replay_ages",
+    "plot_sampling_frequencies",
+    "plot_sum_tree",
+    "plot_sweep",
+    "plot_updates_needed",
+]

@@ -1,0 +1,113 @@
+"""A Q-table drawn on the grid world it belongs to: state values and greedy arrows.
+
+The layout of the grid (start, free cells, holes, cliff, goal) is read from each
+environment's public description: FrozenLake's ``desc`` map, CliffWalking's model ``P``.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+__all__ = ["grid_layout", "plot_q_table"]
+
+# Each action's move as (column step, row step), in the order the environments document.
+_FROZEN_LAKE_MOVES = {0: (-1, 0), 1: (0, 1), 2: (1, 0), 3: (0, -1)}  # left, down, right, up
+_CLIFF_WALKING_MOVES = {0: (0, -1), 1: (1, 0), 2: (0, 1), 3: (-1, 0)}  # up, right, down, left
+_CLIFF_REWARD = -100
+
+
+def grid_layout(env) -> tuple[np.ndarray, dict[int, tuple[int, int]]]:
+    """The cell kinds of a grid world (S start, F free, H hole, C cliff, G goal), shape
+    (rows, columns), and each action's move as (column step, row step)."""
+    base = env.unwrapped
+    name = type(base).__name__
+    if name == "FrozenLakeEnv":
+        return base.desc.astype(str), _FROZEN_LAKE_MOVES
+    if name == "CliffWalkingEnv":
+        return _cliff_walking_kinds(base), _CLIFF_WALKING_MOVES
+    raise TypeError(f"no grid layout known for {name}; FrozenLake and CliffWalking are")
+
+
+def _cliff_walking_kinds(base) -> np.ndarray:
+    """CliffWalking's cells, read from its public model ``P`` (state -> action -> outcomes)
+    rather than from a copy of the layout.
+
+    A step into the cliff costs -100 and sends the agent back to the start, so a cliff
+    cell is one that a -100 step was headed for and that no outcome ever lands on (the
+    second condition matters with ``is_slippery=True``, where the -100 of an action may
+    come from a slip to the side). The goal is where the terminating outcomes land.
+    """
+    rows, cols = base.shape
+    headed, landed, goal = (np.zeros(base.shape, dtype=bool) for _ in range(3))
+    for state, actions in base.P.items():
+        row, col = divmod(state, cols)
+        for action, outcomes in actions.items():
+            dx, dy = _CLIFF_WALKING_MOVES[action]
+            for _, next_state, reward, terminated in outcomes:
+                landed[divmod(next_state, cols)] = True
+                goal[divmod(next_state, cols)] |= terminated
+                if reward == _CLIFF_REWARD:
+                    headed[min(max(row + dy, 0), rows - 1), min(max(col + dx, 0), cols - 1)] = True
+    kinds = np.full(base.shape, "F")
+    kinds[headed & ~landed] = "C"
+    kinds[divmod(base.start_state_index, cols)] = "S"
+    kinds[goal] = "G"
+    return kinds
+
+
+def plot_q_table(
+    env,
+    q: np.ndarray,
+    ax: Axes | None = None,
+    title: str | None = None,
+    value_range: tuple[float, float] | None = None,
+) -> Axes:
+    """The state values max_a Q(s, a) as a heatmap on the grid, with greedy-policy arrows.
+
+    Holes, the cliff and the goal are drawn as such (the agent never acts there, so
+    their values are not shown). Give two tables the same ``value_range`` (low, high) to
+    compare their colours.
+    """
+    kinds, moves = grid_layout(env)
+    rows, cols = kinds.shape
+    q = np.asarray(q)
+    ax = ax or plt.subplots(figsize=(max(4, 0.6 * cols), max(3, 0.6 * rows + 0.5)))[1]
+    special = np.isin(kinds, ["H", "C", "G"])
+    values = np.ma.masked_array(q.max(axis=1).reshape(rows, cols), mask=special)
+    low, high = value_range or (None, None)
+    image = ax.imshow(values, cmap="viridis", vmin=low, vmax=high)
+    ax.figure.colorbar(image, ax=ax, label="max over actions of Q", shrink=0.8, pad=0.03)
+    names = {"H": "hole", "C": "", "G": "goal"}
+    for (r, c), kind in np.ndenumerate(kinds):
+        if kind in names:
+            ax.add_patch(
+                plt.Rectangle((c - 0.5, r - 0.5), 1, 1, color="0.35" if kind != "G" else "0.8")
+            )
+            ax.text(
+                c,
+                r,
+                names[kind],
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if kind != "G" else "black",
+            )
+            continue
+        if kind == "S":
+            ax.text(c - 0.45, r - 0.45, "start", ha="left", va="top", fontsize=6, color="white")
+        dx, dy = moves[int(np.argmax(q[r * cols + c]))]
+        ax.annotate(
+            "",
+            xy=(c + 0.3 * dx, r + 0.3 * dy),
+            xytext=(c - 0.3 * dx, r - 0.3 * dy),
+            arrowprops=dict(arrowstyle="->", color="white", lw=1.5),
+        )
+    if "C" in kinds:
+        cliff = np.argwhere(kinds == "C")
+        ax.text(
+            cliff[:, 1].mean(), cliff[0, 0], "cliff (-100)", ha="center", va="center", color="white"
+        )
+    ax.set(xticks=range(cols), yticks=range(rows), xlabel="column", ylabel="row", title=title)
+    return ax

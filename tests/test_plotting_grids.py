@@ -1,0 +1,36 @@
+"""The Q-table on its grid: one arrow per open cell, and the layout read from the env."""
+
+import gymnasium as gym
+import matplotlib
+import numpy as np
+import pytest
+
+from replay_lab.envs import value_iteration
+from replay_lab.plotting.grids import grid_layout, plot_q_table
+from tests.figures import labelled
+
+matplotlib.use("Agg")
+
+
+@pytest.mark.parametrize(("env_id", "gamma"), [("FrozenLake-v1", 0.99), ("CliffWalking-v1", 1.0)])
+def test_q_table_plot_draws_one_arrow_per_open_cell(env_id, gamma):
+    env = gym.make(env_id)
+    ax = plot_q_table(env, value_iteration(env, gamma), title="Q*")
+    open_cells = 11 if env_id.startswith("Frozen") else 37
+    arrows = [text for text in ax.texts if getattr(text, "arrow_patch", None) is not None]
+    assert len(arrows) == open_cells
+    assert labelled(ax)
+
+
+@pytest.mark.parametrize("slippery", [False, True])
+def test_cliff_cells_are_row_3_columns_1_to_10(slippery):
+    kinds, _ = grid_layout(gym.make("CliffWalking-v1", is_slippery=slippery))
+    assert kinds.shape == (4, 12)
+    assert np.argwhere(kinds == "C").tolist() == [[3, column] for column in range(1, 11)]
+    assert kinds[3, 0] == "S" and kinds[3, 11] == "G"
+    assert (kinds == "F").sum() == 4 * 12 - 12
+
+
+def test_q_table_plot_rejects_other_environments():
+    with pytest.raises(TypeError, match="no grid layout known for TaxiEnv"):
+        plot_q_table(gym.make("Taxi-v4"), np.zeros((500, 6)))

@@ -14,34 +14,73 @@ The pieces, one module per idea:
 - :mod:`replay_lab.plotting` (a package, one module per kind of figure),
   :mod:`replay_lab.widgets`, :mod:`replay_lab.exercises`: what the notebooks draw, the
   slider panels, the self-checks
+
+The numpy-only pieces (core, sumtree, buffers, prioritized, schedules, results) are
+imported at once; the rest (which needs gymnasium, matplotlib or ipywidgets) on first use,
+so ``import replay_lab.core`` works where only numpy is installed.
 """
 
-from replay_lab.agents import (
-    BUFFERS,
-    evaluate_greedy,
-    learn_from_batch,
-    make_buffer,
-    q_learning,
-    run_seeds,
-    steps_to_first_reward,
-    sweep,
-    train,
-)
+import importlib
+
 from replay_lab.buffers import Batch, ReplayBuffer
 from replay_lab.core import epsilon_greedy, greedy_policy, q_update, td_error
-from replay_lab.envs import (
-    policy_evaluation,
-    q_error,
-    reachable_states,
-    start_value,
-    tabular_model,
-    value_iteration,
-)
 from replay_lab.prioritized import PrioritizedReplayBuffer, RankBasedReplayBuffer, priority
-from replay_lab.recorder import Recorder
 from replay_lab.results import TrainResult
 from replay_lab.schedules import LinearSchedule
 from replay_lab.sumtree import SumTree
+
+# Loaded on first use: name -> the module that defines it.
+_LAZY = {
+    **dict.fromkeys(
+        [
+            "BUFFERS",
+            "evaluate_greedy",
+            "learn_from_batch",
+            "make_buffer",
+            "q_learning",
+            "run_seeds",
+            "steps_to_first_reward",
+            "sweep",
+            "train",
+        ],
+        "replay_lab.agents",
+    ),
+    **dict.fromkeys(
+        [
+            "policy_evaluation",
+            "q_error",
+            "reachable_states",
+            "start_value",
+            "tabular_model",
+            "value_iteration",
+        ],
+        "replay_lab.envs",
+    ),
+    "Recorder": "replay_lab.recorder",
+}
+_SUBMODULES = {
+    "agents",
+    "envs",
+    "exercises",
+    "experiments",
+    "plotting",
+    "recorder",
+    "stats",
+    "widgets",
+}
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"replay_lab.{name}")
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'replay_lab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY, *_SUBMODULES])
+
 
 __all__ = [
     "BUFFERS",

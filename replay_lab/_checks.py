@@ -85,9 +85,9 @@ def check_flag(name: str, value: object) -> bool:
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if not isinstance(value, _REAL_TYPES):
-        raise TypeError(f"{name} must be a bool (or 0/1), got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must hold bools or 0/1, got {type(value).__name__} {value!r}")
     if value not in (0, 1):
-        raise ValueError(f"{name} must be a bool (or 0/1), got {value!r}")
+        raise ValueError(f"{name} must hold bools or 0/1, got {value!r}")
     return bool(value)
 
 
@@ -126,6 +126,8 @@ def as_real_array(
     if array.dtype.kind not in "iuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
     array = array.reshape(-1).astype(np.float64, copy=False)
+    if not len(array) or (array.min() >= low and array.max() <= high and array.max() < math.inf):
+        return array  # (a NaN fails every comparison)
     bad = ~np.isfinite(array) | (array < low) | (array > high)
     if bad.any():
         where = "finite" if math.isinf(low) and math.isinf(high) else f"finite, in [{low}, {high}]"
@@ -139,7 +141,9 @@ def as_flag_array(name: str, values: object) -> np.ndarray:
     array = np.asarray(values).reshape(-1)
     if array.dtype.kind == "b":
         return array
-    if array.dtype.kind not in "iuf" or not np.isin(array, (0, 1)).all():
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold bools or 0/1, got dtype {array.dtype}")
+    if not ((array == 0) | (array == 1)).all():
         raise ValueError(f"{name} must hold bools or 0/1, got {array[:5]!r}")
     return array.astype(bool)
 

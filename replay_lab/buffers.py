@@ -155,10 +155,6 @@ class ReplayBuffer:
         so this only checks its arguments."""
         self._checked_feedback(batch, td_errors)
 
-    def clear(self) -> None:
-        """Forget every transition."""
-        self.added = 0
-
     def batch(self, indices: np.ndarray, weights: np.ndarray) -> Batch:
         """The transitions in slots ``indices`` as a :class:`Batch` with these weights."""
         return Batch(
@@ -203,6 +199,7 @@ class ReplayBuffer:
     def _checked_feedback(self, batch: Batch, td_errors: ArrayLike) -> np.ndarray:
         if not isinstance(batch, Batch):
             raise TypeError(f"batch must be a Batch from sample(), got {type(batch).__name__}")
+        as_index_array("batch.indices", batch.indices, len(self))
         td_errors = as_real_array("td_errors", td_errors)
         check_same_length(batch=batch.indices, td_errors=td_errors)
         return td_errors
@@ -232,6 +229,6 @@ def _checked_transitions(states, actions, rewards, next_states, terminated) -> t
 
 def _non_negative(name: str, value: int) -> int:
     value = check_int(name, value)
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
+    if not 0 <= value < 2**63:  # stored as int64
+        raise ValueError(f"{name} must be in [0, 2**63), got {value}")
     return value

@@ -22,6 +22,8 @@ formula as written above.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -29,8 +31,10 @@ from replay_lab._checks import (
     as_flag_array,
     as_index_array,
     as_real_array,
+    check_flag,
     check_in_range,
     check_index,
+    check_real,
     check_same_length,
     check_table,
 )
@@ -112,14 +116,15 @@ def q_update(
         The TD error of each transition at the moment it was applied.
     """
     s, a, r, s_next, terminated, w, one = _checked(q, s, a, r, s_next, terminated, weights)
+    s, a, r, s_next, terminated, w = (x.tolist() for x in (s, a, r, s_next, terminated, w))
     alpha = check_in_range("alpha", alpha, 0, 1, low_open=True)
     gamma = check_in_range("gamma", gamma, 0, 1)
-    delta = np.zeros(len(s))
+    delta = [0.0] * len(s)
     for i in range(len(s)):
-        target = r[i] + gamma * (1 - terminated[i]) * q[s_next[i]].max()
+        target = r[i] + gamma * (1 - terminated[i]) * max(q[s_next[i]])
         delta[i] = target - q[s[i], a[i]]
         q[s[i], a[i]] += alpha * w[i] * delta[i]
-    return float(delta[0]) if one else delta
+    return float(delta[0]) if one else np.array(delta)
 
 
 def epsilon_greedy(
@@ -152,12 +157,12 @@ def epsilon_greedy(
     row = _checked_row(q, s, epsilon, rng, ties)
     explore, pick = rng.random(2)
     if explore < epsilon:
-        candidates = np.arange(len(row))  # any action
+        candidates = range(len(row))  # any action
     elif ties == "random":
-        candidates = np.flatnonzero(row == row.max())  # every greedy action
+        candidates = [action for action, value in enumerate(row) if value == max(row)]
     else:
-        candidates = [np.argmax(row)]  # the first greedy action
-    return int(candidates[int(pick * len(candidates))])
+        candidates = [row.index(max(row))]  # the first greedy action
+    return candidates[int(pick * len(candidates))]
 
 
 def greedy_policy(q: np.ndarray) -> np.ndarray:
@@ -178,7 +183,17 @@ def _checked(q, s, a, r, s_next, terminated, weights=None):
     given as scalars."""
     check_table(q)
     n_states, n_actions = q.shape
-    one = np.ndim(s) == 0
+    if all(np.isscalar(x) for x in (s, a, r, s_next, terminated)):  # one transition:
+        # checked as Python numbers, cheaper than as arrays
+        one = (
+            check_index("s", s, n_states),
+            check_index("a", a, n_actions),
+            check_real("r", r),
+            check_index("s_next", s_next, n_states),
+            float(check_flag("terminated", terminated)),
+            1.0 if weights is None else check_in_range("weights", weights, 0, math.inf),
+        )
+        return (*(np.array([x]) for x in one), True)
     s = as_index_array("s", s, n_states)
     a = as_index_array("a", a, n_actions)
     s_next = as_index_array("s_next", s_next, n_states)
@@ -188,10 +203,10 @@ def _checked(q, s, a, r, s_next, terminated, weights=None):
     if w.shape == (1,) and len(s) != 1:
         w = np.repeat(w, len(s))  # one weight for the whole batch
     check_same_length(s=s, a=a, r=r, s_next=s_next, terminated=terminated, weights=w)
-    return s, a, r, s_next, terminated, w, one
+    return s, a, r, s_next, terminated, w, False
 
 
-def _checked_row(q, s, epsilon, rng, ties) -> np.ndarray:
+def _checked_row(q, s, epsilon, rng, ties) -> list[float]:
     check_table(q)
     s = check_index("s", s, q.shape[0])
     check_in_range("epsilon", epsilon, 0, 1)
@@ -199,7 +214,7 @@ def _checked_row(q, s, epsilon, rng, ties) -> np.ndarray:
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if ties not in ("random", "first"):
         raise ValueError(f"ties must be 'random' or 'first', got {ties!r}")
-    row = q[s]
-    if not np.isfinite(row).all():
+    row = q[s].tolist()
+    if not all(map(math.isfinite, row)):
         raise ValueError(f"q[{s}] must be finite to choose an action, got {row}")
     return row

@@ -58,7 +58,7 @@ def stratified_prefix_sums(total: float, batch_size: int, rng: np.random.Generat
     each, as the paper does: each transition is still drawn ``batch_size * P(i)`` times per
     batch on average, but a batch spreads over the buffer more evenly."""
     prefix = (np.arange(batch_size) + rng.random(batch_size)) * (total / batch_size)
-    return np.minimum(prefix, total)  # the product may round up past the total
+    return np.minimum(prefix, np.nextafter(total, 0))  # the product may round up to the total
 
 
 class _Prioritized(ReplayBuffer):
@@ -92,13 +92,8 @@ class _Prioritized(ReplayBuffer):
         current = self.ids_at(batch.indices) == batch.ids
         if current.any():
             priorities = priority(td_errors[current], self.priority_floor)
+            self._set_priorities(batch.indices[current], priorities)  # may reject them
             self.max_priority = max(self.max_priority, float(priorities.max()))
-            self._set_priorities(batch.indices[current], priorities)
-
-    def clear(self) -> None:
-        """Forget every transition and every priority."""
-        super().clear()
-        self.max_priority = 1.0
 
 
 class PrioritizedReplayBuffer(_Prioritized):
@@ -131,6 +126,8 @@ class PrioritizedReplayBuffer(_Prioritized):
         seed=None,
     ):
         super().__init__(capacity, priority_exponent, beta, priority_floor, seed)
+        if math.isinf(self.priority_exponent):
+            raise ValueError("priority_exponent must be finite for proportional replay")
         if self.priority_floor**self.priority_exponent == 0:
             raise ValueError(
                 f"priority_floor ** priority_exponent underflows to 0 "
@@ -141,7 +138,7 @@ class PrioritizedReplayBuffer(_Prioritized):
     def add(self, s: int, a: int, r: float, s_next: int, terminated: bool) -> int:
         """Store one transition with the largest priority so far; return its slot."""
         slot = super().add(s, a, r, s_next, terminated)
-        self._set_priorities(np.array([slot]), np.array([self.max_priority]))
+        self.tree[slot] = self.max_priority**self.priority_exponent  # finite: checked when set
         return slot
 
     def extend(self, states, actions, rewards, next_states, terminated) -> np.ndarray:
@@ -166,17 +163,16 @@ class PrioritizedReplayBuffer(_Prioritized):
         return self.tree.values()[: len(self)] / self.tree.total
 
     def _set_priorities(self, slots: np.ndarray, priorities: np.ndarray) -> None:
-        scaled = priorities**self.priority_exponent
-        if not np.isfinite(scaled).all():
+        with np.errstate(over="ignore"):  # an overflow is reported below, by name
+            scaled = priorities**self.priority_exponent
+            too_large = not np.isfinite(self.tree.total + scaled.sum())
+        if too_large:
             raise ValueError(
                 f"a priority {priorities.max():.3g} ** priority_exponent "
-                f"{self.priority_exponent} overflows: the TD errors are too large"
+                f"{self.priority_exponent} overflows (or the sum of all priorities "
+                "does): the TD errors are too large"
             )
         self.tree.update(slots, scaled)
-
-    def clear(self) -> None:
-        super().clear()
-        self.tree = SumTree(self.capacity)
 
 
 class RankBasedReplayBuffer(_Prioritized):
@@ -260,8 +256,3 @@ class RankBasedReplayBuffer(_Prioritized):
             key = (-p, float(self.rng.random()), slot)  # equal priorities in random order
             bisect.insort(self._sorted, key)
             self._key_of[slot] = key
-
-    def clear(self) -> None:
-        super().clear()
-        self._sorted = []
-        self._key_of = [None] * self.capacity

@@ -41,7 +41,7 @@ class Recorder:
     ):
         self.episode_budget, self.step_budget = episodes, steps
         self.q_star, self.buffer, self.greedy_gamma = q_star, buffer, greedy_gamma
-        n_states, n_actions = env.observation_space.n, env.action_space.n
+        n_states, n_actions = int(env.observation_space.n), int(env.action_space.n)
         if q_star is not None:
             if np.shape(q_star) != (n_states, n_actions):
                 raise ValueError(
@@ -98,7 +98,10 @@ class Recorder:
     def result(self, q: np.ndarray, settings: dict) -> TrainResult:
         """What was recorded, as a :class:`~replay_lab.results.TrainResult`."""
         return TrainResult(
-            **{name: np.array(values, dtype=float) for name, values in self.per_episode.items()},
+            returns=np.array(self.per_episode["returns"], dtype=float),
+            lengths=np.array(self.per_episode["lengths"], dtype=np.int64),
+            updates=np.array(self.per_episode["updates"], dtype=np.int64),
+            q_errors=np.array(self.per_episode["q_errors"], dtype=float),
             q=q,
             settings=settings,
             replay_ages=self.ages if self.buffer is not None else None,

@@ -23,12 +23,15 @@ Two guarantees, both tested:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike
 
 from replay_lab._checks import (
     as_index_array,
     as_real_array,
+    check_in_range,
     check_index,
     check_positive_int,
     check_real,
@@ -87,8 +90,12 @@ class SumTree:
         return self._nodes[self._first_leaf + as_index_array("indices", indices, self.capacity)]
 
     def __setitem__(self, index: int, value: float) -> None:
-        """Set one value (see :meth:`update`)."""
-        self.update([check_index("index", index, self.capacity)], [value])
+        """Set one value and recompute the sums on its path to the root."""
+        node = self._first_leaf + check_index("index", index, self.capacity)
+        self._nodes[node] = check_in_range("value", value, 0, math.inf, high_open=True)
+        while node > 1:
+            node //= 2  # the parent
+            self._nodes[node] = self._nodes[2 * node] + self._nodes[2 * node + 1]
 
     def update(self, indices: ArrayLike, values: ArrayLike) -> None:
         """Set the values at ``indices`` and recompute the sums above them.
@@ -152,6 +159,6 @@ class SumTree:
         total = self.total
         if total <= 0:
             raise ValueError("cannot find in a sum tree whose total is 0 (all values are 0)")
-        if np.ndim(prefix_sums) == 0:
+        if np.isscalar(prefix_sums):
             prefix_sums = [check_real("prefix_sums", prefix_sums)]
         return as_real_array("prefix_sums", prefix_sums, low=0.0, high=total)

@@ -16,9 +16,10 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 from matplotlib.figure import Figure
 
-from replay_lab.agents import TrainResult, run_seeds
+from replay_lab.agents import run_seeds
 from replay_lab.envs import value_iteration
 from replay_lab.plotting import plot_curves
+from replay_lab.results import TrainResult
 
 __all__ = [
     "online_experiment",
@@ -132,13 +133,15 @@ def replay_panel() -> widgets.VBox:
     )
 
 
-def prioritized_experiment(alpha: float, beta: float, seeds: int = 3) -> Figure:
-    """Prioritized against uniform replay on CliffWalking, by transition updates."""
+def prioritized_experiment(priority_exponent: float, beta: float, seeds: int = 3) -> Figure:
+    """Proportional prioritized against uniform replay on CliffWalking, by updates."""
     common = dict(capacity=2000, batch_size=8)
-    runs = _cliff_runs(seeds, replay="prioritized", per_alpha=alpha, per_beta=beta, **common)
+    runs = _cliff_runs(
+        seeds, replay="proportional", priority_exponent=priority_exponent, beta=beta, **common
+    )
     curves = {
         "uniform": _baseline(seeds, replay="uniform", **common),
-        f"prioritized: alpha={alpha:g}, beta={beta:g}": runs,
+        f"prioritized: omega={priority_exponent:g}, beta={beta:g}": runs,
     }
     fig, ax = plt.subplots(figsize=(8, 3.8))
     plot_curves(curves, x="updates", ax=ax, log_y=True, title="CliffWalking: error of Q against Q*")
@@ -147,11 +150,13 @@ def prioritized_experiment(alpha: float, beta: float, seeds: int = 3) -> Figure:
 
 
 def prioritized_panel() -> widgets.VBox:
-    """Sliders for the priority exponent alpha and the correction exponent beta."""
+    """Sliders for the priority exponent omega and the correction exponent beta."""
     return _panel(
         prioritized_experiment,
         {
-            "alpha": widgets.FloatSlider(0.6, min=0.0, max=1.0, step=0.1, description="alpha"),
+            "priority_exponent": widgets.FloatSlider(
+                0.6, min=0.0, max=1.0, step=0.1, description="priority exponent omega"
+            ),
             "beta": widgets.FloatSlider(0.4, min=0.0, max=1.0, step=0.1, description="beta"),
         },
     )

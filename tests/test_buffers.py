@@ -1,7 +1,8 @@
-"""Replay buffers: ring-buffer properties, exact sampling distributions (chi-square with
-fixed seeds), importance-sampling weights by hand, and the pitfalls other prioritized
-replay implementations have had."""
+"""The uniform ReplayBuffer: ring-buffer properties against a list reference (hypothesis),
+the exact use of the random stream, uniform sampling frequencies (chi-square with fixed
+seeds), and its argument checks. The prioritized buffers are in test_prioritized.py."""
 
+import copy
 import math
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replay_lab.buffers import PrioritizedReplayBuffer, ReplayBuffer
+from replay_lab.buffers import Batch, ReplayBuffer
 from tests.stats import ALPHA, chi_square_p
 
 
@@ -27,15 +28,6 @@ def sample_counts(buffer, draws, batch_size=50, **kwargs):
             buffer.sample(batch_size, **kwargs).indices, minlength=buffer.capacity
         )
     return counts
-
-
-def with_priorities(td_errors, alpha=0.6, capacity=None, eps=1e-6, seed=0):
-    buffer = filled(
-        PrioritizedReplayBuffer(capacity or len(td_errors), alpha=alpha, eps=eps, seed=seed),
-        len(td_errors),
-    )
-    buffer.update_priorities(np.arange(len(td_errors)), td_errors)
-    return buffer
 
 
 # --- ReplayBuffer -------------------------------------------------------------------------
@@ -70,6 +62,8 @@ def test_uniform_sampling_is_uniform_over_stored_and_never_touches_empty_slots()
     counts = sample_counts(buffer, 14_000)
     assert counts[7:].sum() == 0
     assert chi_square_p(counts[:7], np.full(7, 1 / 7)) > ALPHA
+    # ... and the test has power: one slot drawn 20% more often than the others fails it.
+    assert chi_square_p(counts[:7], [1.2, 1, 1, 1, 1, 1, 1]) < ALPHA
 
 
 def test_uniform_sampling_after_wraparound_includes_the_newest():
@@ -89,12 +83,157 @@ def test_same_seed_same_batches():
     assert all((a.sample(5).indices == b.sample(5).indices).all() for _ in range(20))
 
 
-def test_clear_forgets_everything():
-    buffer = filled(ReplayBuffer(4), 6)
-    buffer.clear()
-    assert len(buffer) == 0 and buffer.added == 0
-    with pytest.raises(ValueError, match="cannot sample from an empty buffer"):
-        buffer.sample(1)
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 12),
+    st.lists(
+        st.one_of(
+            st.tuples(
+                st.just("add"),
+                st.integers(0, 50),
+                st.integers(0, 3),
+                st.floats(-10, 10),
+                st.booleans(),
+            ),
+            st.tuples(st.just("sample"), st.integers(1, 10)),
+        ),
+        max_size=60,
+    ),
+    st.integers(0, 2**32 - 1),
+)
+def test_random_operation_sequences_match_a_list_reference(capacity, ops, seed):
+    buffer, kept, serial = ReplayBuffer(capacity, seed=seed), [], 0
+    for op in ops:
+        if op[0] == "add":
+            _, s, a, r, terminated = op
+            slot = buffer.add(s, a, r, s + 1, terminated)
+            assert slot == serial % capacity
+            kept = [*kept, (serial, s, a, r, s + 1, terminated)][-capacity:]
+            serial += 1
+        elif kept:
+            batch = buffer.sample(op[1])
+            stored = {t[0]: t for t in kept}
+            for k in range(op[1]):
+                t = stored[int(batch.ids[k])]  # every sampled id is a kept transition ...
+                fields = (batch.states, batch.actions, batch.rewards, batch.next_states)
+                assert tuple(f[k] for f in fields) == t[1:5]  # ... with its own fields
+                assert batch.terminated[k] == t[5]
+        assert len(buffer) == len(kept) and buffer.added == serial
+        slots = buffer.slots_by_age()
+        assert buffer.ids_at(slots).tolist() == [t[0] for t in kept]
+        assert buffer.states[slots].tolist() == [t[1] for t in kept]
+        assert buffer.actions[slots].tolist() == [t[2] for t in kept]
+        assert buffer.rewards[slots].tolist() == [t[3] for t in kept]
+        assert buffer.terminated[slots].tolist() == [t[5] for t in kept]
+        assert sorted(slots.tolist()) == list(range(len(kept)))  # each occupied slot once
+
+
+def test_ids_at_and_slots_by_age_by_hand():
+    buffer = filled(ReplayBuffer(4), 6)  # slots hold serials [4, 5, 2, 3]
+    assert buffer.ids_at([0, 1, 2, 3]).tolist() == [4, 5, 2, 3]
+    assert buffer.ids_at(np.array([2, 2, 0])).tolist() == [2, 2, 4]
+    assert buffer.slots_by_age().tolist() == [2, 3, 0, 1]
+    assert filled(ReplayBuffer(4), 4).slots_by_age().tolist() == [0, 1, 2, 3]
+    assert filled(ReplayBuffer(4), 2).slots_by_age().tolist() == [0, 1]
+    assert ReplayBuffer(4).slots_by_age().tolist() == []
+
+
+def test_add_returns_the_slot_and_stores_a_truncation_as_not_terminated():
+    buffer = ReplayBuffer(3)
+    assert [buffer.add(0, 0, 0.0, 1, False) for _ in range(5)] == [0, 1, 2, 0, 1]
+    buffer = ReplayBuffer(3)
+    buffer.add(0, 1, -1.0, 2, True)  # a terminal transition
+    buffer.add(2, 0, 0.5, 3, False)  # a truncation: stored as not terminated
+    buffer.add(np.int64(3), np.int64(1), np.float32(2.0), np.int64(0), np.bool_(True))
+    assert buffer.terminated.tolist() == [True, False, True]
+    assert buffer.rewards.tolist() == [-1.0, 0.5, 2.0]
+
+
+@pytest.mark.parametrize(("flag", "stored"), [(1, True), (0, False), (1.0, True), (0.0, False)])
+def test_add_accepts_terminated_as_0_1(flag, stored):
+    buffer = ReplayBuffer(2)
+    buffer.add(0, 0, 0.0, 1, flag)
+    assert buffer.terminated[0] == stored and buffer.terminated.dtype == bool
+
+
+def test_sample_draws_exactly_batch_size_uniforms_and_floors_them():
+    buffer = filled(ReplayBuffer(10, seed=4), 7)
+    for batch_size in (1, 3, 64):
+        twin = copy.deepcopy(buffer.rng)
+        u = twin.random(batch_size)
+        batch = buffer.sample(batch_size, beta=0.7)
+        np.testing.assert_array_equal(batch.indices, np.floor(u * 7).astype(int))
+        assert buffer.rng.bit_generator.state == twin.bit_generator.state
+    filled(buffer, 10, start=7)  # now full, wrapped
+    twin = copy.deepcopy(buffer.rng)
+    u = twin.random(20)
+    np.testing.assert_array_equal(buffer.sample(20).indices, np.floor(u * 10).astype(int))
+    assert buffer.rng.bit_generator.state == twin.bit_generator.state
+
+
+def test_combined_sample_uses_the_same_draws_and_replaces_only_the_last():
+    buffer = filled(ReplayBuffer(10, seed=5, combined=True), 13)  # newest in slot 2
+    twin = copy.deepcopy(buffer.rng)
+    u = twin.random(6)
+    batch = buffer.sample(6)
+    np.testing.assert_array_equal(batch.indices[:-1], np.floor(u[:-1] * 10).astype(int))
+    assert batch.indices[-1] == 2
+    assert buffer.rng.bit_generator.state == twin.bit_generator.state
+
+
+def test_batch_is_a_named_tuple_with_the_documented_fields():
+    assert Batch._fields == (
+        "states",
+        "actions",
+        "rewards",
+        "next_states",
+        "terminated",
+        "indices",
+        "ids",
+        "weights",
+    )
+    batch = filled(ReplayBuffer(4, seed=0), 4).batch(np.array([3, 1]), np.array([0.5, 1.0]))
+    assert batch.states.tolist() == [3, 1] and batch.ids.tolist() == [3, 1]
+    assert batch.weights.tolist() == [0.5, 1.0]
+
+
+@pytest.mark.parametrize("beta", [None, 0.0, 0.4, 1.0])
+def test_uniform_weights_are_one_whatever_beta(beta):
+    buffer = filled(ReplayBuffer(10, seed=6), 25)
+    batch = buffer.sample(32, beta=beta)
+    np.testing.assert_array_equal(batch.weights, np.ones(32))
+
+
+def test_update_priorities_checks_its_arguments_and_changes_nothing():
+    buffer, twin = filled(ReplayBuffer(6, seed=7), 9), filled(ReplayBuffer(6, seed=7), 9)
+    batch = buffer.sample(4)
+    twin.sample(4)
+    buffer.update_priorities(batch, np.array([5.0, -1.0, 0.0, 1e9]))
+    assert buffer.rng.bit_generator.state == twin.rng.bit_generator.state
+    for field in ("states", "actions", "rewards", "next_states", "terminated"):
+        np.testing.assert_array_equal(getattr(buffer, field), getattr(twin, field))
+    np.testing.assert_array_equal(buffer.sample(8).indices, twin.sample(8).indices)
+
+
+@pytest.mark.parametrize(
+    ("make_args", "error", "message"),
+    [
+        (lambda b: (b.indices, np.ones(4)), TypeError, "batch must be a Batch from sample"),
+        (lambda b: (tuple(b), np.ones(4)), TypeError, "batch must be a Batch from sample"),
+        (lambda b: (None, np.ones(4)), TypeError, "batch must be a Batch from sample"),
+        (lambda b: (b, np.ones(3)), ValueError, "mismatched lengths: batch=4, td_errors=3"),
+        (lambda b: (b, [1.0, 2.0, math.nan, 0]), ValueError, "td_errors must be finite.*nan"),
+        (lambda b: (b, [1.0, 2.0, math.inf, 0]), ValueError, "td_errors must be finite.*inf"),
+        (lambda b: (b, np.ones(4) * 1j), TypeError, "td_errors must hold real numbers.*complex"),
+        (lambda b: (b, np.array(["1"] * 4)), TypeError, "td_errors must hold real numbers"),
+        (lambda b: (b, np.ones(4, dtype=object)), TypeError, "td_errors must hold real numbers"),
+        (lambda b: (b, [True] * 4), TypeError, "td_errors must hold real numbers.*bool"),
+    ],
+)
+def test_update_priorities_rejects_bad_input(make_args, error, message):
+    buffer = filled(ReplayBuffer(6, seed=8), 6)
+    with pytest.raises(error, match=message):
+        buffer.update_priorities(*make_args(buffer.sample(4)))
 
 
 @pytest.mark.parametrize(
@@ -102,6 +241,14 @@ def test_clear_forgets_everything():
     [
         (lambda: ReplayBuffer(0), ValueError, "capacity must be >= 1, got 0"),
         (lambda: ReplayBuffer(-3), ValueError, "capacity must be >= 1, got -3"),
+        (lambda: ReplayBuffer(2.0), TypeError, "capacity must be an integer, got float"),
+        (lambda: ReplayBuffer(True), TypeError, "capacity must be an integer, got bool"),
+        (lambda: ReplayBuffer(4, seed="a"), TypeError, "seed must be an integer, got str"),
+        (lambda: ReplayBuffer(4, seed=1.5), TypeError, "seed must be an integer, got float"),
+        (lambda: ReplayBuffer(4, seed=True), TypeError, "seed must be an integer, got bool"),
+        (lambda: ReplayBuffer(4, seed=-1), ValueError, "seed must be >= 0, got -1"),
+        (lambda: ReplayBuffer(4, combined=1), TypeError, "combined must be a bool, got 1"),
+        (lambda: ReplayBuffer(4, combined="no"), TypeError, "combined must be a bool"),
         (lambda: ReplayBuffer(10).sample(1), ValueError, "cannot sample from an empty buffer"),
         (
             lambda: filled(ReplayBuffer(10), 3).sample(0),
@@ -109,14 +256,54 @@ def test_clear_forgets_everything():
             "batch_size must be >= 1, got 0",
         ),
         (
+            lambda: filled(ReplayBuffer(10), 3).sample(2.0),
+            TypeError,
+            "batch_size must be an integer, got float",
+        ),
+        (
+            lambda: filled(ReplayBuffer(10), 3).sample(2, beta=1.5),
+            ValueError,
+            r"beta must be in \[0, 1\], got 1.5",
+        ),
+        (
+            lambda: filled(ReplayBuffer(10), 3).sample(2, beta="1"),
+            TypeError,
+            "beta must be a real number, got str",
+        ),
+        (
+            lambda: filled(ReplayBuffer(10), 3).sample(2, beta=True),
+            TypeError,
+            "beta must be a real number, got bool",
+        ),
+        (
             lambda: ReplayBuffer(10).add(0, 0, math.nan, 1, False),
             ValueError,
-            "r must be a finite number, got nan",
+            "r must be finite, got nan",
+        ),
+        (
+            lambda: ReplayBuffer(10).add(0, 0, "1.0", 1, False),
+            TypeError,
+            "r must be a real number, got str",
+        ),
+        (
+            lambda: ReplayBuffer(10).add(0, 0, 1 + 0j, 1, False),
+            TypeError,
+            "r must be a real number, got complex",
+        ),
+        (
+            lambda: ReplayBuffer(10).add(0, 0, True, 1, False),
+            TypeError,
+            "r must be a real number, got bool",
         ),
         (
             lambda: ReplayBuffer(10).add(-1, 0, 0.0, 1, False),
             ValueError,
-            r"s must be in \[0, 2\*\*31\), got -1",
+            "s must be in \\[0, 2\\*\\*63\\), got -1",
+        ),
+        (
+            lambda: ReplayBuffer(10).add(0, 0, 0.0, -2, False),
+            ValueError,
+            "s_next must be in \\[0, 2\\*\\*63\\), got -2",
         ),
         (
             lambda: ReplayBuffer(10).add(0, 0.5, 0.0, 1, False),
@@ -124,9 +311,24 @@ def test_clear_forgets_everything():
             "a must be an integer, got float",
         ),
         (
+            lambda: ReplayBuffer(10).add("0", 0, 0.0, 1, False),
+            TypeError,
+            "s must be an integer, got str",
+        ),
+        (
             lambda: ReplayBuffer(10).add(0, 0, 0.0, 1, "yes"),
+            TypeError,
+            "terminated must hold bools or 0/1",
+        ),
+        (
+            lambda: ReplayBuffer(10).add(0, 0, 0.0, 1, 0.5),
             ValueError,
-            "terminated must be a bool",
+            "terminated must hold bools or 0/1, got 0.5",
+        ),
+        (
+            lambda: ReplayBuffer(10).add(0, 0, 0.0, 1, 2),
+            ValueError,
+            "terminated must hold bools or 0/1, got 2",
         ),
     ],
 )
@@ -135,195 +337,20 @@ def test_replay_buffer_rejects_bad_input(call, error, message):
         call()
 
 
-# --- PrioritizedReplayBuffer: priorities ---------------------------------------------------
-
-
-def test_first_transition_gets_priority_one_and_new_ones_the_max_so_far():
-    buffer = PrioritizedReplayBuffer(10, alpha=0.5)
-    filled(buffer, 2)
-    np.testing.assert_array_equal(buffer.tree.values()[:2], [1.0, 1.0])
-    buffer.update_priorities([0, 1], [-8.0, 0.5])  # signed: |-8| counts
-    filled(buffer, 1, start=2)
-    # max priority is p = 8 + eps; the tree holds p ** alpha, alpha applied once
-    assert buffer.tree[2] == pytest.approx((8.0 + 1e-6) ** 0.5, rel=1e-15)
-    buffer.update_priorities([0, 2], [0.0, 0.0])  # max so far stays 8 + eps
-    filled(buffer, 1, start=3)
-    assert buffer.tree[3] == pytest.approx((8.0 + 1e-6) ** 0.5, rel=1e-15)
-
-
-def test_probabilities_are_p_to_the_alpha_normalised():
-    td_errors = np.array([2.0, -0.5, 0.0, 4.0])
-    buffer = with_priorities(td_errors, alpha=0.7, eps=0.01)
-    p = (np.abs(td_errors) + 0.01) ** 0.7
-    np.testing.assert_allclose(buffer.probabilities(), p / p.sum(), rtol=1e-14)
-
-
-def test_prioritized_sampling_frequencies_match_p():
-    td_errors = np.array([3.0, 0.2, 1.0, 0.3, 0.6, 2.0, 0.05, 1.5])
-    buffer = with_priorities(td_errors, alpha=0.6, seed=5)
-    counts = sample_counts(buffer, 40_000, batch_size=32)
-    assert chi_square_p(counts, buffer.probabilities()) > ALPHA
-    # The test has power: the same counts are far from uniform and from alpha = 1.
-    assert chi_square_p(counts, np.full(8, 1 / 8)) < 1e-12
-    p1 = np.abs(td_errors) + 1e-6
-    assert chi_square_p(counts, p1 / p1.sum()) < 1e-12
-
-
-def test_the_newest_transition_is_sampled_as_often_as_its_priority_says():
-    # The off-by-one some implementations have: the last added leaf left out of the total.
-    buffer = filled(PrioritizedReplayBuffer(16, alpha=0.6, seed=6), 23)  # wrapped: newest in slot 6
-    buffer.update_priorities(np.arange(16), np.ones(16))
-    newest = buffer.add(99, 0, 0.0, 0, False)
-    counts = sample_counts(buffer, 32_000, batch_size=32)
-    assert newest == 7 and counts[newest] > 0
-    assert chi_square_p(counts, buffer.probabilities()) > ALPHA
-
-
-def test_never_filled_slots_are_never_sampled():
-    buffer = filled(PrioritizedReplayBuffer(100, seed=7), 3)  # 97 empty slots, 125 padding leaves
-    counts = sample_counts(buffer, 3000, batch_size=100)
-    assert counts[3:].sum() == 0 and (counts[:3] > 0).all()
-
-
-def test_alpha_zero_is_uniform_sampling():
-    buffer = with_priorities(np.array([10.0, 0.0, 1.0, 5.0, 0.1]), alpha=0.0, seed=8)
-    np.testing.assert_array_equal(buffer.probabilities(), np.full(5, 0.2))
-    counts = sample_counts(buffer, 10_000)
-    assert chi_square_p(counts, np.full(5, 0.2)) > ALPHA
-    np.testing.assert_array_equal(buffer.sample(20, beta=1.0).weights, np.ones(20))
-
-
-def test_single_transition_buffer():
-    buffer = filled(PrioritizedReplayBuffer(4, seed=0), 1)
-    batch = buffer.sample(6, beta=1.0)
-    assert batch.indices.tolist() == [0] * 6
-    np.testing.assert_array_equal(batch.weights, np.ones(6))
-
-
-# --- importance-sampling weights ------------------------------------------------------------
-
-
-@pytest.mark.parametrize("beta", [0.0, 0.4, 1.0])
-def test_weights_equal_the_formula_by_hand(beta):
-    td_errors = np.array([1.0, 3.0, 0.0, 0.5, 2.0])
-    buffer = with_priorities(td_errors, alpha=0.6, eps=0.1, seed=9)
-    batch = buffer.sample(12, beta=beta)
-    p = (np.abs(td_errors) + 0.1) ** 0.6
-    w = (5 * p[batch.indices] / p.sum()) ** -beta
-    np.testing.assert_allclose(batch.weights, w / w.max(), rtol=1e-12)
-    assert batch.weights.max() == 1.0
-    if beta == 0.0:
-        np.testing.assert_array_equal(batch.weights, np.ones(12))
-
-
-def test_weights_follow_current_priorities_not_a_stale_minimum():
-    buffer = with_priorities(np.array([1.0, 1.0, 1.0, 0.01]), alpha=1.0, eps=1e-6, seed=10)
-    buffer.update_priorities([3], [1.0])  # the smallest priority is gone: all equal now
-    np.testing.assert_allclose(buffer.sample(16, beta=1.0).weights, np.ones(16), rtol=1e-12)
-
-
-def test_zero_td_error_gives_eps_priority_and_a_finite_weight():
-    buffer = with_priorities(np.array([0.0, 0.0, 5.0]), alpha=0.6, eps=1e-3, seed=11)
-    assert buffer.tree[0] == pytest.approx(1e-3**0.6)
-    counts = np.zeros(3, dtype=int)
-    while counts[0] == 0:
-        batch = buffer.sample(64, beta=1.0)
-        assert np.isfinite(batch.weights).all() and (batch.weights > 0).all()
-        counts += np.bincount(batch.indices, minlength=3)
-
-
-def test_beta_passed_to_sample_overrides_the_default():
-    buffer = with_priorities(np.array([1.0, 9.0]), alpha=1.0, seed=12)
-    buffer.beta = 0.0
-    assert (buffer.sample(10).weights == 1.0).all()
-    assert (buffer.sample(10, beta=1.0).weights < 1.0).any()
-
-
-# --- update_priorities --------------------------------------------------------------------
-
-
-def test_same_index_twice_in_one_update_last_wins():
-    buffer = with_priorities(np.ones(3), alpha=1.0, eps=0.0 + 1e-9)
-    buffer.update_priorities([1, 2, 1], [5.0, 2.0, -3.0])
-    assert buffer.tree[1] == pytest.approx(3.0)
-
-
-def test_overwritten_slot_update_is_skipped_when_ids_are_given():
-    buffer = filled(PrioritizedReplayBuffer(4, alpha=1.0, seed=13), 4)
-    batch = buffer.sample(4)
-    filled(buffer, 4, start=4)  # every slot overwritten since the batch was drawn
-    buffer.update_priorities(batch.indices, np.full(4, 50.0), ids=batch.ids)
-    np.testing.assert_array_equal(buffer.tree.values(), np.ones(4))
-    buffer.update_priorities(batch.indices, np.full(4, 50.0))  # without ids: applied
-    assert buffer.tree[int(batch.indices[0])] == pytest.approx(50.0)
-
-
-def test_clear_resets_priorities():
-    buffer = with_priorities(np.array([7.0, 1.0]))
-    buffer.clear()
-    filled(buffer, 1)
-    assert buffer.tree.total == 1.0 and buffer.max_priority == 1.0
-
-
 @pytest.mark.parametrize(
-    ("call", "error", "message"),
-    [
-        (lambda: PrioritizedReplayBuffer(0), ValueError, "capacity must be >= 1, got 0"),
-        (
-            lambda: PrioritizedReplayBuffer(8, alpha=-0.1),
-            ValueError,
-            r"alpha must be in \[0, inf\), got -0.1",
-        ),
-        (
-            lambda: PrioritizedReplayBuffer(8, beta=1.5),
-            ValueError,
-            r"beta must be in \[0, 1\], got 1.5",
-        ),
-        (
-            lambda: PrioritizedReplayBuffer(8, eps=0.0),
-            ValueError,
-            r"eps must be in \(0, inf\), got 0.0",
-        ),
-        (
-            lambda: PrioritizedReplayBuffer(8).sample(4),
-            ValueError,
-            "cannot sample from an empty buffer",
-        ),
-        (
-            lambda: with_priorities(np.ones(3)).sample(0),
-            ValueError,
-            "batch_size must be >= 1, got 0",
-        ),
-        (
-            lambda: with_priorities(np.ones(3)).sample(2, beta=-0.5),
-            ValueError,
-            r"beta must be in \[0, 1\], got -0.5",
-        ),
-        (
-            lambda: with_priorities(np.ones(3)).update_priorities([0, 1], [1.0, math.nan]),
-            ValueError,
-            "td_errors must be finite, got nan",
-        ),
-        (
-            lambda: with_priorities(np.ones(3)).update_priorities([0], [math.inf]),
-            ValueError,
-            "td_errors must be finite, got inf",
-        ),
-        (
-            lambda: with_priorities(np.ones(3), capacity=10).update_priorities([3], [1.0]),
-            ValueError,
-            r"indices must be in \[0, 2\], got 3",
-        ),
-        (
-            lambda: with_priorities(np.ones(3)).update_priorities([0, 1], [1.0]),
-            ValueError,
-            "mismatched lengths: indices=2, td_errors=1",
-        ),
-    ],
+    "seed",
+    [0, 2**40, np.int64(3), np.random.SeedSequence(5), np.random.default_rng(6)],
+    ids=["int", "big-int", "np-int", "SeedSequence", "Generator"],
 )
-def test_prioritized_buffer_rejects_bad_input(call, error, message):
-    with pytest.raises(error, match=message):
-        call()
+def test_every_seed_numpy_accepts_is_accepted(seed):
+    buffer = filled(ReplayBuffer(4, seed=seed), 4)
+    assert buffer.sample(3).indices.shape == (3,)
+
+
+def test_same_seed_same_batches_for_every_seed_type():
+    for make in (lambda: 9, lambda: np.random.SeedSequence(9)):
+        a, b = filled(ReplayBuffer(10, seed=make()), 10), filled(ReplayBuffer(10, seed=make()), 10)
+        assert all((a.sample(5).indices == b.sample(5).indices).all() for _ in range(20))
 
 
 def test_rejected_transition_leaves_the_buffer_untouched():
@@ -332,8 +359,10 @@ def test_rejected_transition_leaves_the_buffer_untouched():
         getattr(buffer, f).copy()
         for f in ("states", "actions", "rewards", "next_states", "terminated")
     ]
-    with pytest.raises(ValueError, match="r must be a finite number"):
+    with pytest.raises(ValueError, match="r must be finite"):
         buffer.add(7, 1, math.inf, 8, False)
+    with pytest.raises(ValueError, match="terminated must hold bools or 0/1"):
+        buffer.add(7, 1, 0.0, 8, 0.5)
     after = [
         getattr(buffer, f) for f in ("states", "actions", "rewards", "next_states", "terminated")
     ]
@@ -350,3 +379,18 @@ def test_combined_replay_always_includes_the_newest_transition():
         counts += np.bincount(batch.indices[:-1], minlength=10)
     assert chi_square_p(counts, np.full(10, 0.1)) > ALPHA  # the rest stays uniform
     assert filled(ReplayBuffer(4, combined=True), 3).sample(1).indices.tolist() == [2]
+
+
+@pytest.mark.parametrize("bad", [("s", 2**70), ("a", 2**70), ("s_next", 2**70)])
+def test_an_integer_too_large_to_store_is_rejected_and_leaves_the_buffer_untouched(bad):
+    # Storage is int64: a larger integer cannot be stored. It must be rejected with an error
+    # naming the argument, before anything is written (the buffer is full, so the slot
+    # written next holds the oldest transition).
+    buffer = filled(ReplayBuffer(3), 5)
+    before = [getattr(buffer, f).copy() for f in ("states", "actions", "next_states")]
+    args = {"s": 7, "a": 1, "r": 0.0, "s_next": 8, "terminated": False, **dict([bad])}
+    with pytest.raises((ValueError, OverflowError), match=bad[0]):
+        buffer.add(**args)
+    after = [getattr(buffer, f) for f in ("states", "actions", "next_states")]
+    assert all(np.array_equal(b, a) for b, a in zip(before, after, strict=True))
+    assert buffer.added == 5

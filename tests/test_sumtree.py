@@ -1,6 +1,8 @@
-"""SumTree: invariants under any sequence of updates (hypothesis), exact prefix search,
-the boundary pitfalls, and no drift after millions of updates."""
+"""SumTree: invariants under any sequence of operations (hypothesis) against a plain numpy
+reference, exact prefix search, the boundary pitfalls, and no drift after millions of
+updates."""
 
+import itertools
 import math
 
 import numpy as np
@@ -9,25 +11,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from replay_lab.sumtree import SumTree
+from tests.stats import ALPHA, chi_square_p
 
 
 def inner_nodes_are_sums_of_children(tree: SumTree) -> bool:
-    nodes = tree._tree
-    parents = np.arange(1, tree._first_leaf)
+    nodes = tree.nodes()
+    parents = np.arange(1, 2**tree.depth)
     # Exact: every inner node is recomputed as left + right, never adjusted by a difference.
     return bool(np.array_equal(nodes[parents], nodes[2 * parents] + nodes[2 * parents + 1]))
 
 
 def plain_descent(tree: SumTree, u: float) -> int:
     """The textbook walk from the root, with no protection against round-off."""
-    nodes, node = tree._tree, 1
-    while node < tree._first_leaf:
+    nodes, node, first_leaf = tree.nodes(), 1, 2**tree.depth
+    while node < first_leaf:
         if u < nodes[2 * node]:
             node = 2 * node
         else:
             u -= nodes[2 * node]
             node = 2 * node + 1
-    return node - tree._first_leaf
+    return node - first_leaf
 
 
 def expected_find(values, u):
@@ -48,7 +51,7 @@ updates = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(capacities, st.lists(updates, min_size=1, max_size=5), st.booleans())
 def test_invariants_hold_after_any_updates(capacity, rounds, one_at_a_time):
     tree, mirror = SumTree(capacity), np.zeros(capacity)
@@ -65,7 +68,7 @@ def test_invariants_hold_after_any_updates(capacity, rounds, one_at_a_time):
         assert inner_nodes_are_sums_of_children(tree)
         np.testing.assert_array_equal(tree.values(), mirror)
         assert tree.total == pytest.approx(math.fsum(mirror), rel=1e-12, abs=1e-12)
-        assert not tree._tree[tree._first_leaf + capacity :].any()  # padding leaves stay 0
+        assert not tree.nodes()[2**tree.depth + capacity :].any()  # padding leaves stay 0
 
 
 @settings(max_examples=300, deadline=None)
@@ -80,13 +83,13 @@ def test_find_returns_the_leaf_whose_range_holds_the_prefix(values, fractions):
     prefixes = [f * tree.total for f in fractions] + [0.0, tree.total]
     found = tree.find(prefixes)
     assert found.tolist() == [expected_find(values, u) for u in prefixes]
-    assert found.tolist() == [tree.find_one(u) for u in prefixes]
+    assert found.tolist() == [tree.search_path(u)[-1] - 2**tree.depth for u in prefixes]
     assert (tree[found] > 0).all()
 
 
 @pytest.mark.parametrize("capacity", [1500, 5000, 70_000])
 def test_find_in_deep_trees_matches_a_binary_search_of_exact_running_sums(capacity):
-    # Deep enough that find jumps to level 10 and then walks; integer values keep every
+    # Deep trees (depth 11 to 17); integer values keep every
     # sum exact, and zeros make many empty ranges.
     rng = np.random.default_rng(capacity)
     values = rng.integers(0, 4, size=capacity).astype(float)
@@ -150,8 +153,6 @@ def test_single_leaf_tree():
 
 
 def test_sampling_frequencies_match_values():
-    from tests.stats import ALPHA, chi_square_p
-
     values = np.array([5.0, 0.0, 1.0, 3.0, 0.5, 0.5])
     tree = SumTree(6)
     tree.update(np.arange(6), values)
@@ -159,12 +160,14 @@ def test_sampling_frequencies_match_values():
     counts = np.bincount(tree.find(rng.random(30_000) * tree.total), minlength=6)
     assert counts[1] == 0
     assert chi_square_p(counts, values / values.sum()) > ALPHA
+    # ... and the test has power: slightly different values fail it.
+    assert chi_square_p(counts, [4.5, 0.0, 1.0, 3.0, 0.75, 0.75]) < ALPHA
 
 
-def test_no_drift_after_millions_of_updates():
+def test_no_drift_after_half_a_million_updates():
     tree = SumTree(1000)
     rng = np.random.default_rng(1)
-    for _ in range(4000):  # 4000 batches of 256 = 1,024,000 updates
+    for _ in range(2000):  # 2000 batches of 256 = 512,000 updates
         tree.update(rng.integers(1000, size=256), rng.random(256) * 10.0 ** rng.integers(-6, 4))
     for _ in range(20_000):
         tree[int(rng.integers(1000))] = float(rng.random())
@@ -179,23 +182,209 @@ def test_last_value_of_a_repeated_index_wins():
     assert tree[2] == 3.0 and tree.total == 4.0
 
 
+def test_layout_by_hand():
+    # capacity 3: depth 2, 4 leaves (nodes 4..7), the last one padding
+    tree = SumTree(3)
+    assert (tree.capacity, tree.depth, len(tree)) == (3, 2, 3)
+    tree.update([0, 1, 2], [1.0, 2.0, 4.0])
+    np.testing.assert_array_equal(tree.nodes(), [0.0, 7.0, 3.0, 4.0, 1.0, 2.0, 4.0, 0.0])
+    np.testing.assert_array_equal(tree.values(), [1.0, 2.0, 4.0])
+    assert tree.total == 7.0 and type(tree.total) is float
+    assert [SumTree(c).depth for c in (1, 2, 3, 4, 5, 8, 9, 1000)] == [0, 1, 2, 2, 3, 3, 4, 10]
+
+
+def test_nodes_and_values_are_copies():
+    tree = SumTree(4)
+    tree.update([0, 1], [1.0, 2.0])
+    tree.nodes()[:] = 99.0
+    tree.values()[:] = 99.0
+    assert tree.total == 3.0
+    np.testing.assert_array_equal(tree.values(), [1.0, 2.0, 0.0, 0.0])
+
+
+def test_getitem_scalar_and_array():
+    tree = SumTree(5)
+    tree.update(np.arange(5), [0.5, 1.5, 0.0, 2.0, 3.0])
+    assert tree[3] == 2.0 and type(tree[3]) is float
+    assert tree[np.int64(1)] == 1.5
+    np.testing.assert_array_equal(tree[[4, 0, 4]], [3.0, 0.5, 3.0])
+    np.testing.assert_array_equal(tree[np.array([], dtype=int)], [])
+
+
+def test_search_path_by_hand():
+    tree = SumTree(4)
+    tree.update([0, 1, 2, 3], [1.0, 0.0, 2.0, 1.0])
+    # root 1 (4) -> left 2 holds 1; u = 2.5 >= 1: right to 3 with u = 1.5; node 6 holds 2
+    assert tree.search_path(2.5) == [1, 3, 6]
+    assert tree.search_path(0.5) == [1, 2, 4]
+    assert tree.search_path(4.0) == [1, 3, 7]  # the total: the last positive leaf
+    # 1.0 is the end of leaf 0's range; leaf 1 is empty, so the walk turns away from it
+    assert tree.search_path(1.0) == [1, 3, 6]
+    single = SumTree(1)
+    single[0] = 2.0
+    assert single.search_path(1.0) == [1]  # depth 0: the root is the leaf
+
+
+def test_find_accepts_a_scalar():
+    tree = SumTree(3)
+    tree.update([0, 1, 2], [1.0, 1.0, 1.0])
+    assert tree.find(1.5).tolist() == [1]
+    assert tree.find(np.float32(2.5)).tolist() == [2]
+    assert tree.find(3).tolist() == [2]
+
+
+def test_empty_update_and_empty_find_change_nothing():
+    tree = SumTree(4)
+    tree.update([0, 3], [1.0, 2.0])
+    before = tree.nodes()
+    tree.update([], [])
+    np.testing.assert_array_equal(tree.nodes(), before)
+    assert tree.find([]).shape == (0,)
+
+
+# Random operation sequences against a plain numpy array: ("set", i, v), ("update",
+# [(i, v), ...]) and ("find", [fraction, ...]). Integer values keep every sum exact, so the
+# tree and a cumulative-sum reference agree exactly, not just approximately.
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), st.integers(0, 10**6), st.integers(0, 9)),
+        st.tuples(
+            st.just("update"),
+            st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 9)), max_size=20),
+        ),
+        st.tuples(st.just("find"), st.lists(st.floats(0, 1), min_size=1, max_size=10)),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40), operations)
+def test_random_operation_sequences_match_a_numpy_reference(capacity, ops):
+    tree, mirror = SumTree(capacity), np.zeros(capacity)
+    for op in ops:
+        if op[0] == "set":
+            tree[op[1] % capacity] = float(op[2])
+            mirror[op[1] % capacity] = op[2]
+        elif op[0] == "update":
+            indices = [i % capacity for i, _ in op[1]]
+            tree.update(indices, [float(v) for _, v in op[1]])
+            for i, (_, v) in zip(indices, op[1], strict=True):
+                mirror[i] = v
+        elif mirror.sum() > 0:
+            prefixes = np.array([f * tree.total for f in op[1]] + [tree.total])
+            edges = np.cumsum(mirror)
+            expected = np.minimum(np.searchsorted(edges, prefixes, side="right"), capacity - 1)
+            expected[prefixes == edges[-1]] = np.flatnonzero(mirror).max()
+            found = tree.find(prefixes)
+            np.testing.assert_array_equal(found, expected)
+            assert (mirror[found] > 0).all()  # never a zero leaf
+        else:
+            with pytest.raises(ValueError, match="total is 0"):
+                tree.find(op[1])
+        np.testing.assert_array_equal(tree.values(), mirror)
+        assert tree.total == mirror.sum()
+        assert inner_nodes_are_sums_of_children(tree)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.floats(0, 1e6).map(lambda v: v if v > 1e-3 else 0.0), min_size=1, max_size=50
+    ).filter(any),
+    st.lists(st.floats(0, 1), min_size=1, max_size=20),
+)
+def test_find_with_real_values_lands_in_the_range_up_to_round_off(values, fractions):
+    tree = SumTree(len(values))
+    tree.update(np.arange(len(values)), values)
+    edges = np.cumsum(values)
+    prefixes = np.array([f * tree.total for f in fractions] + [0.0, tree.total])
+    found = tree.find(prefixes)
+    tol = 1e-9 * tree.total
+    lower = np.concatenate([[0.0], edges])[found]
+    assert (np.asarray(values)[found] > 0).all()
+    assert (lower - tol <= prefixes).all() and (prefixes <= edges[found] + tol).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 30).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.integers(0, n - 1), min_size=1, max_size=3 * n),
+            st.lists(st.floats(0, 100), min_size=3 * n, max_size=3 * n),
+        )
+    )
+)
+def test_repeated_indices_last_occurrence_wins(case):
+    capacity, indices, values = case
+    values = values[: len(indices)]
+    tree = SumTree(capacity)
+    tree.update(indices, values)
+    expected = np.zeros(capacity)
+    for i, v in zip(indices, values, strict=True):
+        expected[i] = v
+    np.testing.assert_array_equal(tree.values(), expected)
+    assert inner_nodes_are_sums_of_children(tree)
+
+
+def test_search_path_is_a_root_to_leaf_walk_ending_at_find():
+    rng = np.random.default_rng(3)
+    tree = SumTree(37)
+    tree.update(np.arange(37), rng.integers(0, 3, size=37).astype(float))
+    for u in np.concatenate([rng.random(200) * tree.total, [0.0, tree.total]]):
+        path = tree.search_path(u)
+        assert path[0] == 1 and len(path) == tree.depth + 1
+        assert all(child // 2 == parent for parent, child in itertools.pairwise(path))
+        assert path[-1] - 2**tree.depth == tree.find([u])[0]
+        assert all(tree.nodes()[node] > 0 for node in path)  # never into an empty subtree
+
+
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
         (lambda: SumTree(0), ValueError, "capacity must be >= 1, got 0"),
         (lambda: SumTree(2.0), TypeError, "capacity must be an integer, got float"),
+        (lambda: SumTree(True), TypeError, "capacity must be an integer, got bool"),
+        (lambda: SumTree("4"), TypeError, "capacity must be an integer, got str"),
         (
             lambda: SumTree(4).update([0, 1], [1.0, -0.5]),
             ValueError,
-            r"values must be finite and >= 0, got -0.5",
+            r"values must be finite, in \[0.0, inf\], got -0.5",
         ),
-        (lambda: SumTree(4).update([0], [math.nan]), ValueError, "values must be finite, got nan"),
-        (lambda: SumTree(4).update([0], [math.inf]), ValueError, "values must be finite, got inf"),
+        (lambda: SumTree(4).update([0], [math.nan]), ValueError, "values must be finite.*got nan"),
+        (lambda: SumTree(4).update([0], [math.inf]), ValueError, "values must be finite.*got inf"),
+        (
+            lambda: SumTree(4).update([0], np.array(["1.0"])),
+            TypeError,
+            "values must hold real numbers, got dtype <U3",
+        ),
+        (
+            lambda: SumTree(4).update([0], [1 + 0j]),
+            TypeError,
+            "values must hold real numbers, got dtype complex128",
+        ),
+        (
+            lambda: SumTree(4).update([0], np.array([1.0], dtype=object)),
+            TypeError,
+            "values must hold real numbers, got dtype object",
+        ),
+        (
+            lambda: SumTree(4).update([0], [True]),
+            TypeError,
+            "values must hold real numbers, got dtype bool",
+        ),
         (lambda: SumTree(4).update([4], [1.0]), ValueError, r"indices must be in \[0, 3\], got 4"),
         (
             lambda: SumTree(4).update([-1], [1.0]),
             ValueError,
             r"indices must be in \[0, 3\], got -1",
+        ),
+        (
+            lambda: SumTree(4).update([0.0], [1.0]),
+            TypeError,
+            "indices must hold integers, got dtype float64",
         ),
         (
             lambda: SumTree(4).update([0, 1], [1.0]),
@@ -205,16 +394,21 @@ def test_last_value_of_a_repeated_index_wins():
         (
             lambda: SumTree(4).__setitem__(0, -1.0),
             ValueError,
-            "values must be finite and >= 0, got -1.0",
+            r"value must be in \[0, inf\), got -1.0",
         ),
         (
             lambda: SumTree(4).__setitem__(0, math.nan),
             ValueError,
-            "values must be finite and >= 0, got nan",
+            "value must be in .*got nan",
         ),
+        (lambda: SumTree(4).__setitem__(0, "1"), TypeError, "value must be a real number"),
+        (lambda: SumTree(4).__setitem__(0, 2j), TypeError, "value must be a real number"),
         (lambda: SumTree(4).__setitem__(9, 1.0), ValueError, r"index must be in \[0, 3\], got 9"),
+        (lambda: SumTree(4).__setitem__(1.0, 1.0), TypeError, "index must be an integer"),
         (lambda: SumTree(4).__getitem__(4), ValueError, r"index must be in \[0, 3\], got 4"),
+        (lambda: SumTree(4).__getitem__([0, 4]), ValueError, r"indices must be in \[0, 3\]"),
         (lambda: SumTree(4).find([0.0]), ValueError, "cannot find in a sum tree whose total is 0"),
+        (lambda: SumTree(4).search_path(0.0), ValueError, "whose total is 0"),
     ],
 )
 def test_bad_input_is_rejected(call, error, message):
@@ -222,12 +416,39 @@ def test_bad_input_is_rejected(call, error, message):
         call()
 
 
-def test_find_rejects_prefixes_outside_the_range():
+def test_rejected_update_changes_nothing():
+    tree = SumTree(4)
+    tree.update([0, 1, 2, 3], [1.0, 2.0, 3.0, 4.0])
+    before = tree.nodes()
+    for indices, values in [([0, 1], [5.0, -1.0]), ([0, 9], [5.0, 5.0]), ([0], ["5"])]:
+        with pytest.raises((TypeError, ValueError), match=r"values|indices"):
+            tree.update(indices, values)
+        np.testing.assert_array_equal(tree.nodes(), before)
+
+
+@pytest.mark.parametrize(
+    ("prefix_sums", "error", "message"),
+    [
+        ([1.0, 3.5], ValueError, r"prefix_sums must be finite, in \[0.0, 3.0\], got 3.5"),
+        ([-0.1], ValueError, r"prefix_sums must be finite, in \[0.0, 3.0\], got -0.1"),
+        ([math.nan], ValueError, "prefix_sums must be finite.*got nan"),
+        ([math.inf], ValueError, "prefix_sums must be finite.*got inf"),
+        (3.5, ValueError, r"prefix_sums must be finite, in \[0.0, 3.0\], got 3.5"),
+        (math.nan, ValueError, "prefix_sums must be finite, got nan"),
+        (np.array(["1.0"]), TypeError, "prefix_sums must hold real numbers, got dtype <U3"),
+        ("1.0", TypeError, "prefix_sums must be a real number, got str"),
+        ([1 + 0j], TypeError, "prefix_sums must hold real numbers, got dtype complex128"),
+        (1 + 0j, TypeError, "prefix_sums must be a real number, got complex"),
+        (np.array([1.0], dtype=object), TypeError, "prefix_sums must hold real numbers"),
+        ([True], TypeError, "prefix_sums must hold real numbers, got dtype bool"),
+        (True, TypeError, "prefix_sums must be a real number, got bool"),
+    ],
+)
+def test_find_rejects_bad_prefix_sums(prefix_sums, error, message):
     tree = SumTree(3)
     tree.update([0, 1, 2], [1.0, 1.0, 1.0])
-    with pytest.raises(ValueError, match=r"prefix_sums must be in \[0, total=3.0\], got 3.5"):
-        tree.find([1.0, 3.5])
-    with pytest.raises(ValueError, match=r"prefix_sums must be in \[0, total=3.0\], got -0.1"):
-        tree.find([-0.1])
-    with pytest.raises(ValueError, match="prefix_sums must be finite, got nan"):
-        tree.find([math.nan])
+    with pytest.raises(error, match=message):
+        tree.find(prefix_sums)
+    if np.ndim(prefix_sums) == 0:
+        with pytest.raises(error, match="prefix_sums"):  # one value, same checks
+            tree.search_path(prefix_sums)

@@ -4,7 +4,8 @@ Measures microseconds per ``add``, ``sample(32)``, ``sample(256)`` and
 ``update_priorities(256)`` at capacities 1e4, 1e5 and 1e6, all in one run so the ratios
 are comparable, for
 
-- replay_lab's ReplayBuffer and PrioritizedReplayBuffer (numpy only);
+- replay_lab's ReplayBuffer, PrioritizedReplayBuffer and RankBasedReplayBuffer (numpy only;
+  the rank-based one up to capacity 1e5);
 - a naive baseline written below: a Python list of tuples and a sum tree that loops over
   the items of a batch one by one;
 - cpprb (a C++ replay buffer, ``pip install cpprb``), when it is installed.
@@ -23,7 +24,8 @@ import timeit
 
 import numpy as np
 
-from replay_lab.buffers import PrioritizedReplayBuffer, ReplayBuffer
+from replay_lab.buffers import ReplayBuffer
+from replay_lab.prioritized import PrioritizedReplayBuffer, RankBasedReplayBuffer
 
 try:
     import cpprb
@@ -111,16 +113,18 @@ def fill(kind: str, capacity: int, rng: np.random.Generator):
     states = rng.integers(500, size=capacity)
     priorities = (rng.random(capacity) + 0.01) ** ALPHA
     if kind.startswith("replay_lab"):
-        prioritized = kind.endswith("prioritized")
-        buffer = (
-            PrioritizedReplayBuffer(capacity, ALPHA, BETA, seed=0)
-            if prioritized
-            else ReplayBuffer(capacity, seed=0)
-        )
-        buffer.states[:] = buffer.next_states[:] = states
-        buffer.added = capacity
-        if prioritized:
-            buffer.tree.update(np.arange(capacity), priorities)
+        buffer = {
+            "replay_lab uniform": lambda: ReplayBuffer(capacity, seed=0),
+            "replay_lab prioritized": lambda: PrioritizedReplayBuffer(
+                capacity, ALPHA, BETA, seed=0
+            ),
+            "replay_lab rank": lambda: RankBasedReplayBuffer(capacity, ALPHA, BETA, seed=0),
+        }[kind]()
+        zeros = np.zeros(capacity, dtype=np.int64)
+        buffer.extend(states, zeros, zeros.astype(float), states, zeros.astype(bool))
+        if kind != "replay_lab uniform":
+            everything = buffer.batch(np.arange(capacity), np.ones(capacity))
+            buffer.update_priorities(everything, priorities ** (1 / ALPHA))
         return buffer
     if kind.startswith("naive"):
         buffer = NaiveBuffer(capacity, prioritized=kind.endswith("prioritized"))
@@ -190,12 +194,10 @@ def adapter(kind: str, buffer):
             buffer.add(3, 1, 0.5, 4, False)
 
         def sample(batch_size):
-            return (
-                buffer.sample(batch_size, BETA) if prioritized else buffer.sample(batch_size)
-            ).indices
+            return buffer.sample(batch_size, BETA)
 
-        def update(indices, td_errors):
-            buffer.update_priorities(indices, td_errors)
+        def update(batch, td_errors):
+            buffer.update_priorities(batch, td_errors)
 
     return add, sample, update
 
@@ -207,7 +209,7 @@ def measure(kind: str, buffer, td_errors: list[np.ndarray], calls: int) -> dict[
     of the priorities of the very transitions it drew, and the update is timed alone.
     """
     add, sample, update = adapter(kind, buffer)
-    prioritized = kind.endswith("prioritized")
+    prioritized = kind.endswith(("prioritized", "rank"))
     row = {"add": min(timeit.repeat(add, number=20 * calls, repeat=3)) / (20 * calls) * 1e6}
     for batch_size in (32, 256):
         best_sample = best_update = float("inf")
@@ -233,7 +235,8 @@ def main() -> None:
     parser.add_argument("--capacities", type=float, nargs="+", default=[1e4, 1e5, 1e6])
     parser.add_argument("--calls", type=int, default=300, help="calls per timing repeat")
     args = parser.parse_args()
-    kinds = ["replay_lab uniform", "replay_lab prioritized", "naive uniform", "naive prioritized"]
+    kinds = ["replay_lab uniform", "replay_lab prioritized", "replay_lab rank"]
+    kinds += ["naive uniform", "naive prioritized"]
     if cpprb is not None:
         kinds += ["cpprb uniform", "cpprb prioritized"]
     else:
@@ -246,6 +249,8 @@ def main() -> None:
         print(f"capacity {capacity:,}: microseconds per call")
         print(f"{'':24}" + "".join(f"{c:>24}" for c in columns))
         for kind in kinds:
+            if kind == "replay_lab rank" and capacity > 100_000:
+                continue  # filling a ranking of a million takes long; 1e5 is the lab's largest
             row = measure(kind, fill(kind, capacity, rng), td_errors, args.calls)
             results[capacity, kind] = row
             print(

@@ -193,6 +193,7 @@ def _checked(q, s, a, r, s_next, terminated, weights=None):
             float(check_flag("terminated", terminated)),
             1.0 if weights is None else check_in_range("weights", weights, 0, math.inf),
         )
+        _check_finite_rows(q, [one[0], one[3]])
         return (*(np.array([x]) for x in one), True)
     s = as_index_array("s", s, n_states)
     a = as_index_array("a", a, n_actions)
@@ -203,7 +204,15 @@ def _checked(q, s, a, r, s_next, terminated, weights=None):
     if w.shape == (1,) and len(s) != 1:
         w = np.repeat(w, len(s))  # one weight for the whole batch
     check_same_length(s=s, a=a, r=r, s_next=s_next, terminated=terminated, weights=w)
+    _check_finite_rows(q, np.concatenate([s, s_next]))
     return s, a, r, s_next, terminated, w, False
+
+
+def _check_finite_rows(q, rows) -> None:
+    """The rows an update reads must be finite: a NaN would spread through the table."""
+    if not np.isfinite(q[rows]).all():
+        bad = next(row for row in np.atleast_1d(rows) if not np.isfinite(q[row]).all())
+        raise ValueError(f"q[{bad}] must be finite, got {q[bad]}")
 
 
 def _checked_row(q, s, epsilon, rng, ties) -> list[float]:

@@ -64,6 +64,7 @@ class SumTree:
         self.depth = (self.capacity - 1).bit_length()  # levels below the root
         self._first_leaf = 2**self.depth
         self._nodes = np.zeros(2 * self._first_leaf)
+        self._top = min(self.depth, 8)  # see _start_below_the_top
 
     def __len__(self) -> int:
         return self.capacity
@@ -118,14 +119,28 @@ class SumTree:
         has a positive value: ``u == total`` gives the last index with a positive value.
         """
         u = self._checked_prefix_sums(prefix_sums)
-        nodes = np.ones(len(u), dtype=np.int64)  # every walk starts at the root
-        for _ in range(self.depth):
+        nodes, u = self._start_below_the_top(u)
+        for _ in range(self.depth - self._top):
             left = 2 * nodes
             left_sum = self._nodes[left]
             go_right = (u >= left_sum) & (self._nodes[left + 1] > 0)
             u = u - left_sum * go_right  # going right skips the left subtree's sum
             nodes = left + go_right  # the right child is left + 1
         return nodes - self._first_leaf
+
+    def _start_below_the_top(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the walk of each prefix sum crosses level ``_top``, and what is left of it.
+
+        The one speed trick kept (measured in ``benchmarks/bench_buffers.py``): near the
+        root a level holds few nodes, so one binary search of its running sums finds each
+        walk's node there at once, instead of ``_top`` steps down (each a few numpy calls).
+        """
+        first = 2**self._top
+        sums = self._nodes[first : 2 * first]
+        before = np.concatenate([[0.0], np.cumsum(sums)])  # the sum of the nodes left of k
+        k = np.searchsorted(before, u, side="right") - 1
+        k = np.minimum(k, np.flatnonzero(sums)[-1])  # u == total: the last node with a sum
+        return first + k, u - before[k]
 
     def search_path(self, prefix_sum: float) -> list[int]:
         """The nodes that the search for one prefix sum visits, from the root (node 1)
@@ -150,7 +165,7 @@ class SumTree:
         check_same_length(indices=indices, values=values)
         # numpy leaves the winner of a repeated index in a fancy assignment unspecified:
         # keep each index's last occurrence explicitly.
-        if len(np.unique(indices)) < len(indices):
+        if len(indices) > 1 and len(np.unique(indices)) < len(indices):
             indices, position = np.unique(indices[::-1], return_index=True)
             values = values[::-1][position]
         return indices, values

@@ -6,6 +6,8 @@ and every offender is reported at once, as ``path:line: what``.
 """
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,3 +117,25 @@ def test_plotting_never_imports_the_training_code():
     while chain[-1] in importer and importer[chain[-1]] is not None:
         chain.append(importer[chain[-1]])
     assert "replay_lab.agents" not in importer, " <- imported by ".join(chain)
+
+
+NUMPY_ONLY = ["core", "sumtree", "buffers", "prioritized", "schedules", "results"]
+
+
+def test_the_readable_core_imports_with_numpy_alone():
+    # Block every other third-party package the lab uses, then import the numpy-only modules.
+    code = (
+        "import sys\n"
+        "for name in ('gymnasium', 'matplotlib', 'ipywidgets', 'IPython'):\n"
+        "    sys.modules[name] = None\n"
+        + "".join(f"import replay_lab.{name}\n" for name in NUMPY_ONLY)
+        + "import replay_lab\n"
+        "assert replay_lab.q_update is replay_lab.core.q_update\n"
+        "try:\n"
+        "    replay_lab.train\n"
+        "except ImportError:\n"
+        "    print('train needs gymnasium')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "train needs gymnasium"

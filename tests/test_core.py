@@ -516,3 +516,17 @@ def test_epsilon_greedy_rejects_a_non_finite_row_and_draws_nothing(bad):
         epsilon_greedy(q, 1, 1.0, rng)  # even when it would explore
     assert rng.bit_generator.state == before
     assert epsilon_greedy(q, 0, 0.0, rng) == 1  # other rows are still usable
+
+
+@pytest.mark.parametrize("where", ["s", "s_next"])
+@pytest.mark.parametrize("as_batch", [False, True])
+def test_a_nan_in_the_rows_an_update_reads_is_named_and_nothing_changes(where, as_batch):
+    q = np.zeros((3, 2))
+    q[1 if where == "s" else 2, 0] = math.nan
+    before = q.copy()
+    args = (1, 0, 1.0, 2, False) if not as_batch else ([0, 1], [0, 0], [1.0, 1.0], [2, 2], [0, 0])
+    with pytest.raises(ValueError, match=r"q\[(1|2)\] must be finite"):
+        q_update(q, *args, 0.5, 0.9)
+    with pytest.raises(ValueError, match=r"q\[(1|2)\] must be finite"):
+        td_error(q, *args, 0.9)
+    np.testing.assert_array_equal(q, before)

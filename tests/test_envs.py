@@ -157,3 +157,43 @@ def test_bad_input_is_rejected():
         tabular_model(object())
     with pytest.raises(RuntimeError, match="did not converge in 3 sweeps"):
         value_iteration(gym.make("FrozenLake-v1"), 0.99, max_iterations=3)
+
+
+# --- the model: a raw P is accepted, a malformed one is rejected ----------------------------
+
+
+def test_value_iteration_accepts_the_raw_P_mapping():
+    env = gym.make("FrozenLake-v1")
+    np.testing.assert_array_equal(value_iteration(env.unwrapped.P, 0.9), value_iteration(env, 0.9))
+    with pytest.raises(ValueError, match="needs the start distribution"):
+        start_value(env.unwrapped.P, np.zeros(16))
+
+
+def two_state_P():
+    return {
+        0: {0: [(0.5, 0, 0.0, False), (0.5, 1, 1.0, True)], 1: [(1.0, 1, 0.0, True)]},
+        1: {0: [(1.0, 1, 0.0, True)], 1: [(1.0, 1, 0.0, True)]},
+    }
+
+
+@pytest.mark.parametrize(
+    ("break_it", "message"),
+    [
+        (lambda P: P[0][0].pop(), r"P\[0\]\[0\]'s probabilities must sum to 1, got 0.5"),
+        (lambda P: P[1].pop(1), r"P\[1\] must have the actions 0..1"),
+        (lambda P: P.pop(0), r"P must have the states 0..0"),
+        (lambda P: P[0][1].__setitem__(0, (1.0, 5, 0.0, True)), r"next states must be in \[0, 1\]"),
+        (lambda P: P[0][1].__setitem__(0, (1.0, 1, np.nan, True)), "rewards must be finite"),
+        (
+            lambda P: P[0][1].__setitem__(0, (1.5, 1, 0.0, True)),
+            r"probabilities must be in \[0, 1\]",
+        ),
+        (lambda P: P[0].__setitem__(1, []), r"P\[0\]\[1\] must be a non-empty list"),
+    ],
+)
+def test_a_malformed_model_is_rejected(break_it, message):
+    P = two_state_P()
+    value_iteration(P, 0.9)  # the intact model is fine
+    break_it(P)
+    with pytest.raises((ValueError, KeyError), match=message):
+        value_iteration(P, 0.9)

@@ -15,7 +15,7 @@ matplotlib.use("Agg")
     [
         (widgets.online_experiment, dict(alpha=0.5, gamma=1.0, epsilon=0.1)),
         (widgets.replay_experiment, dict(capacity=1000, batch_size=8, updates_per_step=1)),
-        (widgets.prioritized_experiment, dict(alpha=0.6, beta=0.4)),
+        (widgets.prioritized_experiment, dict(priority_exponent=0.6, beta=0.4)),
     ],
 )
 def test_experiment_redraws_in_about_a_second(experiment, values):

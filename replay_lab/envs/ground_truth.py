@@ -21,6 +21,7 @@ at the start without ending the episode; Taxi-v4 replaces Taxi-v3.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +55,7 @@ class TabularModel:
     next_state: np.ndarray
     reward: np.ndarray
     terminated: np.ndarray
-    initial: np.ndarray
+    initial: np.ndarray | None  # the start distribution (None for a bare P)
 
     def expected_reward(self) -> np.ndarray:
         """Return r(s, a), the expected immediate reward, shape (n_states, n_actions)."""
@@ -71,27 +72,37 @@ class TabularModel:
 
 
 def tabular_model(env) -> TabularModel:
-    """Read the model of a tabular environment (anything with ``unwrapped.P``).
+    """Read the model of a tabular environment: an env with ``unwrapped.P`` (gymnasium's
+    toy-text layout), or the raw mapping ``P[s][a] = [(probability, next_state, reward,
+    terminated), ...]`` itself.
 
-    A :class:`TabularModel` passes through unchanged, so every function here accepts either.
+    A :class:`TabularModel` passes through unchanged, so every function here accepts any of
+    the three. A malformed model (missing states or actions, probabilities that are not a
+    distribution, next states out of range, rewards that are not finite) is rejected.
     """
     if isinstance(env, TabularModel):
         return env
-    base = getattr(env, "unwrapped", env)
-    if not hasattr(base, "P"):
-        raise TypeError(f"env must publish its dynamics as env.unwrapped.P, got {type(env)}")
-    n_states, n_actions = len(base.P), len(base.P[0])
+    if isinstance(env, Mapping):
+        P, initial = env, None
+    else:
+        base = getattr(env, "unwrapped", env)
+        if not hasattr(base, "P"):
+            raise TypeError(
+                f"env must publish its dynamics as env.unwrapped.P (or be that mapping), "
+                f"got {type(env).__name__}"
+            )
+        P, initial = base.P, getattr(base, "initial_state_distrib", None)
+    n_states, n_actions = _checked_shape(P)
     outcomes = [
         (s * n_actions + a, p, s_next, r, done)
         for s in range(n_states)
         for a in range(n_actions)
-        for p, s_next, r, done in base.P[s][a]
+        for p, s_next, r, done in P[s][a]
     ]
     pair, probability, next_state, reward, terminated = (
         np.array(c) for c in zip(*outcomes, strict=True)
     )
-    initial = np.asarray(base.initial_state_distrib, dtype=np.float64)
-    return TabularModel(
+    model = TabularModel(
         n_states,
         n_actions,
         pair.astype(np.int64),
@@ -99,8 +110,51 @@ def tabular_model(env) -> TabularModel:
         next_state.astype(np.int64),
         reward.astype(np.float64),
         terminated.astype(bool),
-        initial,
+        None if initial is None else np.asarray(initial, dtype=np.float64),
     )
+    _check_model(model)
+    return model
+
+
+def _checked_shape(P) -> tuple[int, int]:
+    if not isinstance(P, Mapping | Sequence) or len(P) == 0:
+        raise TypeError("P must map every state 0..n-1 to its actions")
+    n_states = len(P)
+    if set(range(n_states)) != set(P.keys() if isinstance(P, Mapping) else range(n_states)):
+        raise ValueError(f"P must have the states 0..{n_states - 1}, got {sorted(P)[:5]}...")
+    n_actions = len(P[0])
+    for s in range(n_states):
+        actions = P[s].keys() if isinstance(P[s], Mapping) else range(len(P[s]))
+        if set(actions) != set(range(n_actions)):
+            raise ValueError(
+                f"P[{s}] must have the actions 0..{n_actions - 1} (as P[0] has), got "
+                f"{sorted(actions)}"
+            )
+        for a in range(n_actions):
+            if not P[s][a] or any(len(outcome) != 4 for outcome in P[s][a]):
+                raise ValueError(
+                    f"P[{s}][{a}] must be a non-empty list of (probability, next_state, "
+                    "reward, terminated)"
+                )
+    return n_states, n_actions
+
+
+def _check_model(model: TabularModel) -> None:
+    if (model.probability < 0).any() or (model.probability > 1).any():
+        raise ValueError("P's probabilities must be in [0, 1]")
+    totals = np.bincount(model.pair, model.probability, minlength=model.n_states * model.n_actions)
+    wrong = np.flatnonzero(np.abs(totals - 1) > 1e-9)
+    if len(wrong):
+        s, a = divmod(int(wrong[0]), model.n_actions)
+        raise ValueError(f"P[{s}][{a}]'s probabilities must sum to 1, got {totals[wrong[0]]}")
+    if model.next_state.min() < 0 or model.next_state.max() >= model.n_states:
+        raise ValueError(f"P's next states must be in [0, {model.n_states - 1}]")
+    if not np.isfinite(model.reward).all():
+        raise ValueError("P's rewards must be finite")
+    if model.initial is not None and (
+        model.initial.shape != (model.n_states,) or abs(model.initial.sum() - 1) > 1e-9
+    ):
+        raise ValueError("initial_state_distrib must be a distribution over the states")
 
 
 def value_iteration(
@@ -164,7 +218,13 @@ def policy_evaluation(env, policy: np.ndarray, gamma: float) -> np.ndarray:
 
 def start_value(env, values: np.ndarray) -> float:
     """Return the expected value of the start state, ``sum_s initial(s) * values[s]``."""
-    return float(tabular_model(env).initial @ np.asarray(values))
+    return float(_initial(tabular_model(env)) @ np.asarray(values))
+
+
+def _initial(model: TabularModel) -> np.ndarray:
+    if model.initial is None:
+        raise ValueError("this needs the start distribution: pass the env, not its bare P")
+    return model.initial
 
 
 def reachable_states(env) -> np.ndarray:
@@ -179,7 +239,7 @@ def reachable_states(env) -> np.ndarray:
     source = model.pair // model.n_actions
     edge = (model.probability > 0) & ~model.terminated
     source, target = source[edge], model.next_state[edge]
-    reached = model.initial > 0
+    reached = _initial(model) > 0
     while True:
         grown = reached.copy()
         grown[target[reached[source]]] = True
@@ -210,4 +270,7 @@ def q_error(q: np.ndarray, q_star: np.ndarray, states: np.ndarray | None = None)
         if states.shape != (q.shape[0],) or states.dtype != bool or not states.any():
             raise ValueError(f"states must be a non-empty boolean mask of shape ({q.shape[0]},)")
         q, q_star = q[states], q_star[states]
-    return float(np.sqrt(np.mean((q - q_star) ** 2)))
+    error = float(np.sqrt(np.mean((q - q_star) ** 2)))
+    if not np.isfinite(error):
+        raise ValueError("q and q_star must be finite where they are compared")
+    return error

@@ -75,18 +75,18 @@ def q_learning(
     batches replayed from the buffer. ``epsilon`` and ``beta`` (the importance-sampling
     exponent) are schedules of the step. The ``recorder`` says when the budget is spent.
     """
-    step = 0
+    step = 0  # environment steps so far: what the schedules are called with
     while not recorder.finished:
         s, _ = env.reset(seed=env_seed)
         env_seed = None  # seed the first episode only; the env's own stream goes on
-        episode_steps, done = 0, False
+        done = False
         while not done:
             a = epsilon_greedy(q, s, epsilon(step), rng, ties)
             s_next, r, terminated, truncated, _ = env.step(a)
-            step, episode_steps = step + 1, episode_steps + 1
+            recorder.stepped(r)
             # A time limit (the env's own, max_steps, or the step budget) only truncates:
             # s_next still has a future, so it is not stored as terminal.
-            truncated = truncated or episode_steps == max_steps or recorder.out_of_steps(step)
+            truncated = truncated or recorder.episode_length == max_steps or recorder.out_of_steps
             if buffer is None:
                 q_update(q, s, a, r, s_next, terminated, alpha, gamma)
                 recorder.updated(1)
@@ -96,8 +96,7 @@ def q_learning(
                     for _ in range(updates_per_step):
                         batch, _ = learn_from_batch(q, buffer, batch_size, alpha, gamma, beta(step))
                         recorder.replayed(batch)
-            recorder.stepped(r)
-            s = s_next
+            s, step = s_next, step + 1
             done = terminated or truncated
         recorder.episode_ended(q)
 

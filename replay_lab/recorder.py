@@ -62,13 +62,17 @@ class Recorder:
     @property
     def finished(self) -> bool:
         """Whether the budget is spent."""
-        return len(self.per_episode["returns"]) == self.episode_budget or self.out_of_steps(
-            self.steps
-        )
+        return len(self.per_episode["returns"]) == self.episode_budget or self.out_of_steps
 
-    def out_of_steps(self, step: int) -> bool:
-        """Whether the step budget ends at ``step``."""
-        return step == self.step_budget
+    @property
+    def out_of_steps(self) -> bool:
+        """Whether the step budget is spent."""
+        return self.steps == self.step_budget
+
+    @property
+    def episode_length(self) -> int:
+        """Steps of the episode under way."""
+        return self.steps - self.episode_start
 
     def stepped(self, reward: float) -> None:
         self.steps += 1
@@ -85,7 +89,7 @@ class Recorder:
     def episode_ended(self, q: np.ndarray) -> None:
         record = self.per_episode
         record["returns"].append(self.episode_return)
-        record["lengths"].append(self.steps - self.episode_start)
+        record["lengths"].append(self.episode_length)
         record["updates"].append(self.updates)
         record["q_errors"].append(
             np.nan if self.q_star is None else q_error(q, self.q_star, self.states)

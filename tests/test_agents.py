@@ -227,8 +227,8 @@ def test_beta_schedule_is_called_with_the_global_step():
     result = train(
         "FrozenLake-v1", episodes=10, replay="proportional", batch_size=4, beta=beta, seed=1
     )
-    # replay starts once 4 transitions are stored; the schedule sees the step just made
-    assert seen == list(range(4, result.steps[-1] + 1))
+    # replay starts once 4 transitions are stored (after step 3, counting from 0)
+    assert seen == list(range(3, result.steps[-1]))
 
 
 def test_replay_stores_a_truncation_as_not_terminal_and_a_termination_as_terminal():

@@ -12,6 +12,7 @@ The pieces, one module per idea:
   what the notebooks draw, the slider panels, the self-checks
 """
 
+from replay_lab import _pyodide  # noqa: F401  (first: in the browser, before gymnasium loads)
 from replay_lab.agents import (
     TrainResult,
     evaluate_greedy,

@@ -50,16 +50,20 @@ def build_template() -> Path:
 
 
 def voila_command(extra: list[str]) -> list[str]:
-    defaults = [
-        f"--template={TEMPLATE_NAME}",
-        "--theme=light",
-        "--Voila.ip=127.0.0.1",
-        "--port=8866",
-        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
-        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
-    ]
+    """Voilà's command line: our defaults, less those that ``extra`` sets, then ``extra``."""
+    defaults = {
+        "--template": TEMPLATE_NAME,
+        "--theme": "light",
+        "--Voila.ip": "127.0.0.1",
+        "--port": "8866",
+        "--MappingKernelManager.cull_idle_timeout": str(CULL_IDLE_SECONDS),
+        "--MappingKernelManager.cull_interval": str(CULL_INTERVAL_SECONDS),
+    }
+    aliases = {"--Voila.port": "--port", "--Voila.template": "--template", "--ip": "--Voila.ip"}
+    given = {aliases.get(a.split("=")[0], a.split("=")[0]) for a in extra}
+    options = [f"{key}={value}" for key, value in defaults.items() if key not in given]
     voila = Path(sys.executable).with_name("voila")
-    return [str(voila), str(DASHBOARD), *defaults, *extra]
+    return [str(voila), str(DASHBOARD), *options, *extra]
 
 
 def main(argv: list[str]) -> None:

@@ -22,6 +22,7 @@ so ``import replay_lab.core`` works where only numpy is installed.
 
 import importlib
 
+from replay_lab import _pyodide  # noqa: F401  (first: in the browser, before gymnasium loads)
 from replay_lab.buffers import Batch, ReplayBuffer
 from replay_lab.core import epsilon_greedy, greedy_policy, q_update, td_error
 from replay_lab.prioritized import PrioritizedReplayBuffer, RankBasedReplayBuffer, priority

@@ -158,8 +158,8 @@ class OracleReplay(ReplayBuffer):
         fields = (self.rewards[:n], self.next_states[:n], self.terminated[:n])
         new = self.q[s, a] + STEP_SIZE * td_error(self.q, s, a, *fields, self.gamma)
         target = self.q_star[s, a]
-        gain = (new - target) ** 2 - (self.q[s, a] - target) ** 2
-        best = np.full(check_positive_int("batch_size", batch_size), np.argmin(gain))
+        change = (new - target) ** 2 - (self.q[s, a] - target) ** 2  # of the squared error
+        best = np.full(check_positive_int("batch_size", batch_size), np.argmin(change))
         return self.batch(best, np.ones(batch_size))
 
 

@@ -66,7 +66,7 @@ def plot_curves(
     ax.set(xlabel=AXIS_LABELS[x], ylabel=AXIS_LABELS[y], title=title)
     if log_y:
         ax.set_yscale("log")
-    ax.legend(title=("geometric " if log_y else "") + "mean and 95% band")
+    ax.legend(title=("geometric " if log_y else "") + "mean, band: 95% CI of the mean")
     ax.grid(alpha=0.3)
     return ax
 
@@ -165,6 +165,6 @@ def plot_replay_ages(ages: dict[str, np.ndarray], ax: Axes | None = None, bins: 
         title="which transitions get replayed",
     )
     ax.set_yscale("log")
-    ax.legend(title="mean and 95% band (dotted: 1 / capacity)")
+    ax.legend(title="mean, band: 95% CI of the mean (dotted: 1 / capacity)")
     ax.grid(alpha=0.3)
     return ax

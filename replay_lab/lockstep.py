@@ -57,6 +57,7 @@ from replay_lab.envs import (
     start_value,
     tabular_model,
 )
+from replay_lab.prioritized import RankBasedReplayBuffer
 from replay_lab.results import TrainResult
 from replay_lab.schedules import as_schedule
 
@@ -430,7 +431,156 @@ class _UniformBuffers:
         return (slots - self.added) % self.capacity + (self.added - self.capacity)
 
 
-_REPLAYS = {"uniform": _UniformBuffers}
+class _ProportionalBuffers(_UniformBuffers):
+    """S proportional prioritized buffers (as
+    :class:`~replay_lab.prioritized.PrioritizedReplayBuffer`) on S sum trees: one 2-D array
+    ``tree[seed, node]``, each row laid out as :class:`~replay_lab.sumtree.SumTree`.
+
+    The same arithmetic in the same order: the stratified prefix sums, the binary search of
+    level ``min(depth, 8)`` (on its running sums, as ``np.searchsorted`` does), the walk
+    below it, ``p ** exponent`` in the leaves (Python's pow for a new transition's maximum,
+    numpy's for an update, as the readable buffer does: the two can differ in the last
+    bit), the weights ``(min P / P) ** beta``, the last TD error of a repeated slot.
+    """
+
+    def __init__(self, generators, capacity, batch_size, updates_per_step, model, gamma, **options):
+        super().__init__(generators, capacity, batch_size, updates_per_step, model, gamma)
+        self.exponent = check_in_range(
+            "priority_exponent", options["priority_exponent"], 0, math.inf, high_open=True
+        )
+        self.floor = check_in_range(
+            "priority_floor", options["priority_floor"], 0, math.inf, low_open=True, high_open=True
+        )
+        if self.floor**self.exponent == 0:
+            raise ValueError(
+                f"priority_floor ** priority_exponent underflows to 0 "
+                f"({self.floor} ** {self.exponent}): raise priority_floor"
+            )
+        n_seeds = len(generators)
+        self.depth = (capacity - 1).bit_length()
+        self.first_leaf = 2**self.depth
+        self.width = 2 * self.first_leaf
+        self.tree = np.zeros((n_seeds, self.width))
+        self.top = min(self.depth, 8)
+        self.max_priority = np.ones(n_seeds)
+        self.new_value = np.ones(n_seeds)  # max_priority ** exponent, by Python's pow
+
+    def add(self, seeds, s, a, r, s_next, terminated) -> None:
+        slot = self.added % self.capacity
+        super().add(seeds, s, a, r, s_next, terminated)
+        node = self.first_leaf + slot
+        self.tree[seeds, node] = self.new_value[seeds]
+        while node > 1:  # every seed's column: unchanged children give unchanged sums
+            node //= 2
+            self.tree[:, node] = self.tree[:, 2 * node] + self.tree[:, 2 * node + 1]
+
+    def sample(self, seeds, beta, table):
+        b = self.batch_size
+        tree = self.tree[seeds]  # (seeds, nodes), a copy
+        total = tree[:, 1]
+        u = self.streams.draw(seeds, b)
+        prefix = (np.arange(b) + u) * (total / b)[:, None]
+        prefix = np.minimum(prefix, np.nextafter(total, 0)[:, None])
+        slots = self._find(tree, prefix)
+        probabilities = (
+            tree[np.arange(len(seeds))[:, None], self.first_leaf + slots] / total[:, None]
+        )
+        weights = (probabilities.min(axis=1, keepdims=True) / probabilities) ** beta
+        return self._gather(seeds, slots, table, weights)
+
+    def _find(self, tree, u):
+        """``SumTree.find`` of every row's prefix sums ``u`` (seeds, batch) in its tree."""
+        n, b = u.shape
+        first = 2**self.top
+        sums = tree[:, first : 2 * first]
+        before = np.concatenate([np.zeros((n, 1)), np.cumsum(sums, axis=1)], axis=1)
+        # np.searchsorted of each row at once: complex numbers sort by (real, imag), so
+        # (row, value) keys keep the rows apart without touching the values.
+        row = np.arange(n, dtype=float)[:, None]
+        keys = (row + 1j * before).reshape(-1)
+        found = np.searchsorted(keys, (row + 1j * u).reshape(-1), side="right").reshape(n, b)
+        k = found - (np.arange(n) * (first + 1))[:, None] - 1
+        last = first - 1 - (sums[:, ::-1] > 0).argmax(axis=1)  # the last node with a sum
+        k = np.minimum(k, last[:, None])
+        rows = np.arange(n)[:, None]
+        u = u - before[rows, k]
+        nodes = first + k
+        for _ in range(self.depth - self.top):
+            left = 2 * nodes
+            left_sum = tree[rows, left]
+            go_right = (u >= left_sum) & (tree[rows, left + 1] > 0)
+            u = u - left_sum * go_right
+            nodes = left + go_right
+        return nodes - self.first_leaf
+
+    def feedback(self, seeds, slots, deltas) -> None:
+        """Set ``p = |delta| + floor`` (no slot is overwritten between a sample and its
+        feedback in the loop, so none is skipped); a repeated slot keeps its last error."""
+        priorities = np.abs(deltas.T) + self.floor  # (seeds, batch)
+        with np.errstate(over="ignore"):
+            scaled = priorities**self.exponent
+            too_large = not np.isfinite(self.tree[seeds, 1] + scaled.sum(axis=1)).all()
+        if too_large:
+            raise ValueError(
+                f"a priority {priorities.max():.3g} ** priority_exponent {self.exponent} "
+                "overflows (or the sum of all priorities does): the TD errors are too large"
+            )
+        leaves = self.first_leaf + slots
+        for j in range(slots.shape[1]):  # in batch order: the last error of a slot wins
+            self.tree[seeds, leaves[:, j]] = scaled[:, j]
+        nodes = leaves
+        for _ in range(self.depth):
+            nodes = nodes // 2
+            rows = seeds[:, None]
+            self.tree[rows, nodes] = self.tree[rows, 2 * nodes] + self.tree[rows, 2 * nodes + 1]
+        largest = priorities.max(axis=1)
+        grown = largest > self.max_priority[seeds]
+        if grown.any():
+            for k, p in zip(seeds[grown].tolist(), largest[grown].tolist(), strict=True):
+                self.max_priority[k] = p
+                self.new_value[k] = p**self.exponent  # Python's pow, as the readable add
+
+
+class _RankBuffers(_UniformBuffers):
+    """S rank-based buffers: one readable :class:`~replay_lab.prioritized.RankBasedReplayBuffer`
+    per seed, so the ranking (a sorted Python list per seed, with a random tie-breaker
+    drawn per priority set) is the readable one; only the storage for the updates and
+    the updates themselves are shared arrays.
+
+    Not vectorized: keeping S sorted lists in step as arrays would take a sort per update,
+    and the readable buffer's draws (a tie-breaker per insertion, interleaved with the
+    samples) fix the order of every operation anyway.
+    """
+
+    def __init__(self, generators, capacity, batch_size, updates_per_step, model, gamma, **options):
+        super().__init__(generators, capacity, batch_size, updates_per_step, model, gamma)
+        self.buffers = [
+            RankBasedReplayBuffer(
+                capacity, priority_exponent=options["priority_exponent"],
+                priority_floor=options["priority_floor"], seed=generator,
+            )
+            for generator in generators
+        ]  # fmt: skip
+        self.batches = {}
+
+    def add(self, seeds, s, a, r, s_next, terminated) -> None:
+        super().add(seeds, s, a, r, s_next, terminated)
+        for i, k in enumerate(seeds.tolist()):
+            self.buffers[k].add(int(s[i]), int(a[i]), float(r[i]), int(s_next[i]), terminated[i])
+
+    def sample(self, seeds, beta, table):
+        batches = [self.buffers[k].sample(self.batch_size, beta) for k in seeds.tolist()]
+        self.batches = dict(zip(seeds.tolist(), batches, strict=True))
+        slots = np.array([batch.indices for batch in batches])
+        weights = np.array([batch.weights for batch in batches])
+        return self._gather(seeds, slots, table, weights)
+
+    def feedback(self, seeds, slots, deltas) -> None:
+        for k, column in zip(seeds.tolist(), deltas.T, strict=True):
+            self.buffers[k].update_priorities(self.batches[k], column)
+
+
+_REPLAYS = {"uniform": _UniformBuffers, "proportional": _ProportionalBuffers, "rank": _RankBuffers}
 
 
 class _Recorder:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from gymnasium.envs.toy_text.utils import categorical_sample
 
-from replay_lab.agents import run_seeds, train
+from replay_lab.agents import run_seeds, stack_runs, train
 from replay_lab.envs import BlindCliffwalk, ModelEnv, value_iteration
 from replay_lab.lockstep import BlockStreams, LockstepModel, exact_for, train_lockstep
 from replay_lab.schedules import LinearSchedule
@@ -26,6 +26,11 @@ def small_model_env(time_limit=12):
         2: {0: [(1.0, 2, 0.0, True)], 1: [(1.0, 2, 0.0, True)]},
     }  # fmt: skip
     return gym.wrappers.TimeLimit(ModelEnv(P, [0.6, 0.4, 0.0]), time_limit)
+
+
+def readable(env, seeds, **options):
+    """What run_seeds returned before the engine: train per seed, stacked."""
+    return stack_runs([train(env, seed=seed, **options) for seed in seeds])
 
 
 def assert_same(expected, got):
@@ -87,7 +92,7 @@ def test_engine_seed_k_is_train_with_seed_k(env, options):
         env = small_model_env()
     else:
         options["q_star"] = value_iteration(gym.make(env), options["gamma"])
-    assert_same(run_seeds(env, SEEDS, **options), train_lockstep(env, SEEDS, **options))
+    assert_same(readable(env, SEEDS, **options), train_lockstep(env, SEEDS, **options))
 
 
 def test_one_row_is_one_train_run_even_with_other_seeds_beside_it():
@@ -101,7 +106,7 @@ def test_one_row_is_one_train_run_even_with_other_seeds_beside_it():
 def test_blind_cliffwalk_draws_nothing_and_still_matches():
     env = BlindCliffwalk(6, seed=1)
     options = dict(episodes=80, alpha=0.5, gamma=0.9, epsilon=0.5)
-    assert_same(run_seeds(env, SEEDS, **options), train_lockstep(env, SEEDS, **options))
+    assert_same(readable(env, SEEDS, **options), train_lockstep(env, SEEDS, **options))
 
 
 def test_exact_for_names_the_envs_that_draw_like_toy_text():
@@ -175,3 +180,17 @@ def test_bad_input_is_named(options, match):
 def test_an_env_without_a_model_is_refused():
     with pytest.raises(TypeError, match="env"):
         train_lockstep(gym.make("CartPole-v1"), 2, steps=10)
+
+
+def test_run_seeds_uses_the_engine_where_it_is_exact_and_train_elsewhere(monkeypatch):
+    options = dict(FROZEN, steps=300, replay="uniform", batch_size=4)
+    assert_same(
+        readable("FrozenLake-v1", SEEDS, **options), run_seeds("FrozenLake-v1", SEEDS, **options)
+    )
+    calls = []
+    monkeypatch.setattr("replay_lab.agents.train_lockstep", lambda *a, **k: calls.append(a))
+    run_seeds("FrozenLake-v1", SEEDS, **options)
+    assert len(calls) == 1
+    fickle = gym.make("Taxi-v4", fickle_passenger=True)
+    result = run_seeds(fickle, [1, 2], steps=50)  # the readable loop, seed by seed
+    assert not calls[1:] and result.q.shape == (2, 500, 6)

@@ -322,7 +322,7 @@ def _run(
             _apply_in_order(flat, sa[None], nxt[None], r[None], discount[None], alpha, None)
             recorder.updates[active] += 1
         else:
-            buffer.add(active, s, a, r, s_next, terminated)
+            buffer.add(active, outcome)
             if buffer.size >= learning_starts:
                 for _ in range(updates_per_step):
                     b = check_in_range("beta", beta(step), 0, 1)
@@ -380,26 +380,26 @@ class _UniformBuffers:
 
     def __init__(self, generators, capacity, batch_size, updates_per_step, model, gamma, **options):
         n_seeds = len(generators)
-        self.capacity, self.batch_size, self.gamma = capacity, batch_size, gamma
+        self.capacity, self.batch_size = capacity, batch_size
         self.combined = options.get("combined", False)
         self.n_actions = model.n_actions
         self.streams = BlockStreams(generators, max(64 * batch_size * updates_per_step, 1024))
-        self.sa = np.zeros((n_seeds, capacity), dtype=np.int64)  # s * n_actions + a
-        self.next_row = np.zeros((n_seeds, capacity), dtype=np.int64)  # s' * n_actions
-        self.rewards = np.zeros((n_seeds, capacity))
-        self.discount = np.zeros((n_seeds, capacity))  # gamma * (1 - terminated)
+        # A transition is one outcome of the model: store its index (4 bytes), and read
+        # s * n_actions + a, s' * n_actions, r and gamma * (1 - terminated) off the model.
+        self.outcomes = np.zeros((n_seeds, capacity), dtype=np.int32)
+        self.sa = model.tabular.pair
+        self.next_row = model.next_state * model.n_actions
+        self.rewards = model.reward
+        self.discount = gamma * (1 - model.terminated.astype(float))
+        self.model = model
         self.added = 0  # per seed: every active seed has added the same number
 
     @property
     def size(self) -> int:
         return min(self.added, self.capacity)
 
-    def add(self, seeds, s, a, r, s_next, terminated) -> None:
-        slot = self.added % self.capacity
-        self.sa[seeds, slot] = s * self.n_actions + a
-        self.next_row[seeds, slot] = s_next * self.n_actions
-        self.rewards[seeds, slot] = r
-        self.discount[seeds, slot] = self.gamma * (1 - terminated.astype(float))
+    def add(self, seeds, outcome) -> None:
+        self.outcomes[seeds, self.added % self.capacity] = outcome
         self.added += 1
 
     def sample(self, seeds, beta, table):
@@ -412,23 +412,15 @@ class _UniformBuffers:
         return self._gather(seeds, slots, table, None)
 
     def _gather(self, seeds, slots, table, weights):
-        rows = seeds[:, None]
-        sa = (table[seeds][:, None] + self.sa[rows, slots]).T
-        nxt = (table[seeds][:, None] + self.next_row[rows, slots]).T[:, :, None] + np.arange(
-            self.n_actions
-        )
-        rewards = self.rewards[rows, slots].T
-        discount = self.discount[rows, slots].T
+        outcome = np.ascontiguousarray(self.outcomes[seeds[:, None], slots].T)  # (batch, seeds)
+        base = table[seeds]
+        sa = base + self.sa[outcome]
+        nxt = (base + self.next_row[outcome])[:, :, None] + np.arange(self.n_actions)
+        rewards, discount = self.rewards[outcome], self.discount[outcome]
         return sa, nxt, rewards, discount, None if weights is None else weights.T, slots
 
     def feedback(self, seeds, slots, deltas) -> None:
         """Uniform replay has no priorities."""
-
-    def ids_at(self, slots: np.ndarray) -> np.ndarray:
-        """Serial numbers of the transitions in ``slots`` (as ``ReplayBuffer.ids_at``)."""
-        if self.added <= self.capacity:
-            return slots
-        return (slots - self.added) % self.capacity + (self.added - self.capacity)
 
 
 class _ProportionalBuffers(_UniformBuffers):
@@ -465,9 +457,9 @@ class _ProportionalBuffers(_UniformBuffers):
         self.max_priority = np.ones(n_seeds)
         self.new_value = np.ones(n_seeds)  # max_priority ** exponent, by Python's pow
 
-    def add(self, seeds, s, a, r, s_next, terminated) -> None:
+    def add(self, seeds, outcome) -> None:
         slot = self.added % self.capacity
-        super().add(seeds, s, a, r, s_next, terminated)
+        super().add(seeds, outcome)
         node = self.first_leaf + slot
         self.tree[seeds, node] = self.new_value[seeds]
         while node > 1:  # every seed's column: unchanged children give unchanged sums
@@ -563,10 +555,16 @@ class _RankBuffers(_UniformBuffers):
         ]  # fmt: skip
         self.batches = {}
 
-    def add(self, seeds, s, a, r, s_next, terminated) -> None:
-        super().add(seeds, s, a, r, s_next, terminated)
-        for i, k in enumerate(seeds.tolist()):
-            self.buffers[k].add(int(s[i]), int(a[i]), float(r[i]), int(s_next[i]), terminated[i])
+    def add(self, seeds, outcome) -> None:
+        super().add(seeds, outcome)
+        model = self.model
+        s, a = np.divmod(model.tabular.pair[outcome], model.n_actions)
+        transitions = zip(
+            seeds.tolist(), s.tolist(), a.tolist(), model.reward[outcome].tolist(),
+            model.next_state[outcome].tolist(), model.terminated[outcome].tolist(), strict=True,
+        )  # fmt: skip
+        for k, *transition in transitions:
+            self.buffers[k].add(*transition)
 
     def sample(self, seeds, beta, table):
         batches = [self.buffers[k].sample(self.batch_size, beta) for k in seeds.tolist()]

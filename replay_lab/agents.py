@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 import gymnasium as gym
@@ -25,6 +26,7 @@ from replay_lab._checks import (
 )
 from replay_lab.buffers import Batch, ReplayBuffer
 from replay_lab.core import epsilon_greedy, greedy_policy, q_update
+from replay_lab.lockstep import exact_for, train_lockstep
 from replay_lab.prioritized import PrioritizedReplayBuffer, RankBasedReplayBuffer
 from replay_lab.recorder import Recorder
 from replay_lab.results import TrainResult
@@ -38,6 +40,7 @@ __all__ = [
     "make_buffer",
     "q_learning",
     "run_seeds",
+    "stack_runs",
     "steps_to_first_reward",
     "sweep",
     "train",
@@ -305,6 +308,10 @@ def _checked_learning_starts(learning_starts, batch_size, capacity, steps) -> in
     return learning_starts
 
 
+# train's options, all of which the lockstep engine takes
+_LOCKSTEP_OPTIONS = frozenset(inspect.signature(train_lockstep).parameters) - {"env", "seeds"}
+
+
 def run_seeds(env: gym.Env | str, seeds: int | Sequence[int] = 10, **kwargs) -> TrainResult:
     """Run :func:`train` once per seed and stack the results (first axis = seed).
 
@@ -320,14 +327,26 @@ def run_seeds(env: gym.Env | str, seeds: int | Sequence[int] = 10, **kwargs) -> 
 
     With a step budget the seeds finish different numbers of episodes: the per-episode
     arrays are then padded with NaN to the longest run.
+
+    When the lockstep engine reproduces :func:`train` exactly on ``env``
+    (:func:`replay_lab.lockstep.exact_for`: it publishes its model and draws like
+    gymnasium's toy-text envs), all seeds run at once there: the same numbers, faster.
+    Otherwise each seed runs :func:`train`.
     """
     seeds = _checked_seeds(seeds)
-    runs = [train(env, seed=seed, **kwargs) for seed in seeds]
+    if kwargs.keys() <= _LOCKSTEP_OPTIONS and exact_for(env):
+        return train_lockstep(env, seeds, **kwargs)
+    return stack_runs([train(env, seed=seed, **kwargs) for seed in seeds])
+
+
+def stack_runs(runs: Sequence[TrainResult]) -> TrainResult:
+    """Stack the results of :func:`train` runs, as :func:`run_seeds` returns them."""
     stacked = {"q": np.stack([run.q for run in runs])}
     for name in ("returns", "lengths", "updates", "q_errors", "greedy_values", "replay_ages"):
         if getattr(runs[0], name) is not None:
             stacked[name] = _stack_padded([getattr(run, name) for run in runs])
-    return TrainResult(**stacked, settings={**runs[0].settings, "seed": list(seeds)})
+    seeds = [run.settings["seed"] for run in runs]
+    return TrainResult(**stacked, settings={**runs[0].settings, "seed": seeds})
 
 
 def _checked_seeds(seeds) -> list[int]:

@@ -14,9 +14,11 @@ from replay_lab.envs.ground_truth import (
     tabular_model,
     value_iteration,
 )
+from replay_lab.envs.model_env import ModelEnv
 
 __all__ = [
     "BlindCliffwalk",
+    "ModelEnv",
     "TabularModel",
     "policy_evaluation",
     "q_error",

@@ -1,0 +1,694 @@
+r"""Many seeds at once: :func:`train` for S seeds in lockstep, as arrays with a seed axis.
+
+The readable loop (:func:`replay_lab.agents.q_learning`) runs one seed and one gymnasium
+env; this engine runs S seeds side by side: S Q-tables, S replay buffers, S sum trees, each
+an array with a leading seed axis, and instead of S gymnasium envs it steps the
+environment's own tabular model (``env.unwrapped.P`` and ``initial_state_distrib``). Speed
+tricks live here, never in the readable layer.
+
+**Exactly the same numbers.** Engine seed ``k`` reproduces ``train(seed=k)`` bit for bit:
+
+- each seed keeps the three Generators :func:`~replay_lab.agents.train` builds (policy,
+  environment via ``gymnasium.utils.seeding.np_random`` of the same int, buffer) and draws
+  from them in blocks (:class:`BlockStreams`): numpy's ``Generator.random`` fills
+  sequentially, so a block holds the numbers that repeated calls would have returned;
+- a step draws what the readable layer draws: two uniforms for epsilon-greedy, one for
+  the environment (gymnasium's toy-text ``categorical_sample``: the first outcome whose
+  cumulative probability exceeds ``u``), one more for each reset, ``batch_size`` for a
+  replayed batch;
+- every active seed has made the same number of steps (each makes one per iteration), so
+  schedules are called once per iteration, buffers fill alike, and only the environment's
+  draws (resets) need a pointer per seed;
+- the float arithmetic is the readable one, in the same order:
+  ``target = r + gamma * (1 - terminated) * max Q(s')``, ``Q(s, a) += alpha * w * delta``;
+  within a seed a batch is applied transition by transition, exactly as
+  :func:`~replay_lab.core.q_update` does, and across seeds all at once (no two seeds
+  share a table).
+
+Which environments: any env with Discrete spaces that publishes ``P`` and
+``initial_state_distrib`` and whose ``reset`` and ``step`` each draw one
+``np_random.random()`` for a categorical sample of them (gymnasium's FrozenLake,
+CliffWalking and Taxi without ``fickle_passenger``, our ``BlindCliffwalk`` and
+``ModelEnv``), under gymnasium's ``TimeLimit``, ``OrderEnforcing`` and
+``PassiveEnvChecker`` wrappers. :func:`exact_for` says whether an env qualifies.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.utils import seeding
+
+from replay_lab._checks import (
+    check_flag,
+    check_in_range,
+    check_int,
+    check_positive_int,
+)
+from replay_lab.core import greedy_policy
+from replay_lab.envs import (
+    BlindCliffwalk,
+    ModelEnv,
+    policy_evaluation,
+    reachable_states,
+    start_value,
+    tabular_model,
+)
+from replay_lab.prioritized import RankBasedReplayBuffer
+from replay_lab.results import TrainResult
+from replay_lab.schedules import as_schedule
+
+__all__ = ["BlockStreams", "LockstepModel", "exact_for", "train_lockstep"]
+
+# Environments whose reset and step draw exactly one np_random.random() each, for a
+# categorical sample of initial_state_distrib and of P[s][a] (checked in their source).
+_CATEGORICAL_ENVS = (
+    "gymnasium.envs.toy_text.frozen_lake.FrozenLakeEnv",
+    "gymnasium.envs.toy_text.cliffwalking.CliffWalkingEnv",
+    "gymnasium.envs.toy_text.taxi.TaxiEnv",
+)
+# Wrappers that change neither the dynamics nor the random draws (TimeLimit only cuts).
+_HARMLESS_WRAPPERS = (
+    gym.wrappers.TimeLimit,
+    gym.wrappers.OrderEnforcing,
+    gym.wrappers.PassiveEnvChecker,
+)
+
+
+class BlockStreams:
+    """One numpy Generator per seed, read in blocks with one pointer per seed.
+
+    ``draw(seeds, n)`` returns the next ``n`` uniforms of each listed seed's Generator, the
+    numbers ``generator.random(n)`` would have returned, but refilled ``block`` at a time.
+    """
+
+    def __init__(self, generators: Sequence[np.random.Generator], block: int):
+        self.generators = list(generators)
+        self.block = block
+        self.numbers = np.empty((len(self.generators), block))
+        self.used = np.full(len(self.generators), block)  # all used: refill on first draw
+
+    def draw(self, seeds: np.ndarray, n: int) -> np.ndarray:
+        """The next ``n`` uniforms of each seed in ``seeds`` (distinct), shape (len, n)."""
+        short = seeds[self.used[seeds] + n > self.block]
+        for k in short.tolist():  # rare: once a block per seed
+            left = self.numbers[k, self.used[k] :]
+            self.numbers[k, : len(left)] = left
+            self.numbers[k, len(left) :] = self.generators[k].random(self.block - len(left))
+            self.used[k] = 0
+        start = self.used[seeds]
+        if n == 1:
+            out = self.numbers[seeds, start][:, None]
+        else:
+            out = self.numbers[seeds[:, None], start[:, None] + np.arange(n)]
+        self.used[seeds] = start + n
+        return out
+
+
+class LockstepModel:
+    """An environment's dynamics laid out for drawing many next states at once.
+
+    For the pair ``(s, a)``, row ``s * n_actions + a`` of ``cumulative`` holds the running
+    sums of the outcome probabilities in the order of ``P[s][a]`` (computed as gymnasium's
+    ``categorical_sample`` does, ``np.cumsum`` of the list), padded with ``inf``; the
+    outcome drawn by ``u`` is the first whose running sum exceeds ``u`` (outcome 0 if
+    none does, as ``np.argmax`` of all-False gives). ``time_limit`` is the env's
+    ``TimeLimit`` (None without one).
+    """
+
+    def __init__(self, env: gym.Env):
+        base = env.unwrapped
+        model = tabular_model(env)  # checks the model, and that the spaces fit it
+        if model.initial is None:
+            raise TypeError("env must publish initial_state_distrib to be stepped as a model")
+        spaces = (env.observation_space, env.action_space)
+        if not all(isinstance(space, gym.spaces.Discrete) and space.start == 0 for space in spaces):
+            raise TypeError("env must have Discrete observation and action spaces starting at 0")
+        if (int(spaces[0].n), int(spaces[1].n)) != (model.n_states, model.n_actions):
+            raise ValueError("env's spaces do not match the size of its P")
+        self.n_states, self.n_actions = model.n_states, model.n_actions
+        pairs = self.n_states * self.n_actions
+        counts = np.bincount(model.pair, minlength=pairs)
+        width = int(counts.max())
+        self.cumulative = np.full((pairs, width), np.inf)
+        self.n_outcomes = counts
+        self.first = np.concatenate([[0], np.cumsum(counts)[:-1]])  # pair's first outcome
+        for s in range(self.n_states):
+            for a in range(self.n_actions):
+                probabilities = np.asarray([outcome[0] for outcome in base.P[s][a]])
+                pair = s * self.n_actions + a
+                self.cumulative[pair, : counts[pair]] = np.cumsum(probabilities)
+        self.next_state = model.next_state
+        self.reward = model.reward
+        self.terminated = model.terminated
+        self.initial_cumulative = np.cumsum(np.asarray(base.initial_state_distrib))
+        self.time_limit = _time_limit(env)
+        self.tabular = model
+
+    def reset(self, u: np.ndarray) -> np.ndarray:
+        """The start states drawn by the uniforms ``u``."""
+        drawn = np.searchsorted(self.initial_cumulative, u, side="right")
+        return np.where(drawn == len(self.initial_cumulative), 0, drawn)
+
+    def step(self, states: np.ndarray, actions: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The outcome (an index into ``next_state``, ``reward``, ``terminated``) drawn by
+        ``u`` for each (state, action)."""
+        pair = states * self.n_actions + actions
+        below = (self.cumulative[pair] <= u[:, None]).sum(axis=1)  # running sums are sorted
+        return self.first[pair] + np.where(below == self.n_outcomes[pair], 0, below)
+
+
+def _time_limit(env: gym.Env) -> int | None:
+    limits = []
+    while isinstance(env, gym.Wrapper):
+        if isinstance(env, gym.wrappers.TimeLimit):
+            # gymnasium's public accessor for a wrapper's attribute
+            limits.append(int(env.get_wrapper_attr("_max_episode_steps")))
+        env = env.env
+    return min(limits) if limits else None
+
+
+def exact_for(env: gym.Env | str) -> bool:
+    """Whether the engine reproduces ``train`` exactly on ``env``: a model env that draws
+    as gymnasium's toy-text envs do, under wrappers that change nothing but the time
+    limit."""
+    env = gym.make(env) if isinstance(env, str) else env
+    layer = env
+    while isinstance(layer, gym.Wrapper):
+        if type(layer) not in _HARMLESS_WRAPPERS:
+            return False
+        layer = layer.env
+    base = env.unwrapped
+    name = f"{type(base).__module__}.{type(base).__qualname__}"
+    if isinstance(base, BlindCliffwalk | ModelEnv):
+        return True
+    if name not in _CATEGORICAL_ENVS:
+        return False
+    return not getattr(base, "fickle_passenger", False)  # fickle Taxi draws more
+
+
+def train_lockstep(
+    env: gym.Env | str,
+    seeds: int | Sequence[int] = 10,
+    *,
+    episodes: int | None = None,
+    steps: int | None = None,
+    alpha: float = 0.1,
+    gamma: float = 0.99,
+    epsilon=0.1,
+    q_init: float | np.ndarray = 0.0,
+    max_steps: int | None = None,
+    ties: str = "random",
+    replay: str | None = None,
+    capacity: int = 10_000,
+    batch_size: int = 32,
+    updates_per_step: int = 1,
+    learning_starts: int | None = None,
+    combined: bool = False,
+    priority_exponent: float = 0.6,
+    priority_floor: float = 1e-6,
+    beta=0.4,
+    q_star: np.ndarray | None = None,
+    record_replays: bool = False,
+    track_greedy_value: bool = False,
+) -> TrainResult:
+    """Train one tabular Q-learner per seed, all at once; the arguments are those of
+    :func:`~replay_lab.agents.train` (``seeds`` as for
+    :func:`~replay_lab.agents.run_seeds`), and the result is what ``run_seeds`` returns:
+    row ``k`` is exactly ``train(env, seed=seeds[k], ...)`` when :func:`exact_for` holds.
+    """
+    settings = dict(
+        episodes=episodes, steps=steps, alpha=alpha, gamma=gamma, epsilon=epsilon,
+        max_steps=max_steps, ties=ties, replay=replay, capacity=capacity,
+        batch_size=batch_size, updates_per_step=updates_per_step,
+        learning_starts=learning_starts, combined=combined,
+        priority_exponent=priority_exponent, priority_floor=priority_floor, beta=beta,
+    )  # fmt: skip
+    seeds = _checked_seeds(seeds)
+    if episodes is None and steps is None:
+        raise ValueError("give a budget: episodes, steps, or both")
+    episodes = None if episodes is None else check_positive_int("episodes", episodes)
+    steps = None if steps is None else check_positive_int("steps", steps)
+    max_steps = None if max_steps is None else check_positive_int("max_steps", max_steps)
+    alpha = check_in_range("alpha", alpha, 0, 1, low_open=True)
+    gamma = check_in_range("gamma", gamma, 0, 1)
+    epsilon = as_schedule(epsilon, "epsilon", 0, 1)
+    beta = as_schedule(beta, "beta", 0, 1)
+    if ties not in ("random", "first"):
+        raise ValueError(f"ties must be 'random' or 'first', got {ties!r}")
+    if replay is not None and replay not in ("uniform", "proportional", "rank"):
+        raise ValueError(f"replay must be None or one of {sorted(_REPLAYS)}, got {replay!r}")
+    if replay is not None and replay not in _REPLAYS:
+        raise ValueError(f"replay={replay!r} is not supported by the lockstep engine yet")
+    combined = check_flag("combined", combined)
+    if combined and replay != "uniform":
+        raise ValueError(f"combined replay needs replay='uniform', got replay={replay!r}")
+    env = gym.make(env) if isinstance(env, str) else env
+    if not isinstance(env, gym.Env):
+        raise TypeError(f"env must be a gymnasium Env or an id, got {type(env).__name__}")
+    model = LockstepModel(env)
+    q = _initial_tables(len(seeds), model, q_init)
+    buffer = None
+    if replay is not None:
+        capacity = check_positive_int("capacity", capacity)
+        batch_size = check_positive_int("batch_size", batch_size)
+        updates_per_step = check_positive_int("updates_per_step", updates_per_step)
+        learning_starts = _checked_learning_starts(learning_starts, batch_size, capacity, steps)
+    streams = [np.random.SeedSequence(seed).spawn(3) for seed in seeds]
+    policy = BlockStreams([np.random.default_rng(p) for p, _, _ in streams], 2 * 256)
+    environment = BlockStreams(
+        [seeding.np_random(int(e.generate_state(1)[0]))[0] for _, e, _ in streams], 256
+    )
+    if replay is not None:
+        buffer = _REPLAYS[replay](
+            [np.random.default_rng(b) for _, _, b in streams],
+            capacity, batch_size, updates_per_step, model, gamma, combined=combined,
+            priority_exponent=priority_exponent, priority_floor=priority_floor,
+        )  # fmt: skip
+    recorder = _Recorder(
+        env, model, len(seeds), q_star, gamma if track_greedy_value else None,
+        buffer.capacity if (buffer is not None and record_replays) else 0,
+    )  # fmt: skip
+    _run(
+        q, model, policy, environment, buffer, recorder,
+        episodes=episodes, steps=steps, alpha=alpha, gamma=gamma, epsilon=epsilon,
+        beta=beta, ties=ties, max_steps=max_steps, batch_size=batch_size,
+        updates_per_step=updates_per_step, learning_starts=learning_starts,
+    )  # fmt: skip
+    if not np.isfinite(q).all():
+        raise ValueError("the Q-tables diverged to inf or NaN (the TD errors are too large)")
+    return recorder.result(q, {**settings, "seed": list(seeds)})
+
+
+def _run(
+    q, model, policy, environment, buffer, recorder, *, episodes, steps, alpha, gamma,
+    epsilon, beta, ties, max_steps, batch_size, updates_per_step, learning_starts,
+) -> None:  # fmt: skip
+    """The lockstep loop: every active seed makes one step per iteration."""
+    n_seeds, n_states, n_actions = q.shape
+    flat = q.reshape(-1)  # a view: seed k's Q(s, a) is flat[k * n_states * n_actions + ...]
+    table = np.arange(n_seeds) * (n_states * n_actions)
+    actions = np.arange(n_actions)
+    limit = min(model.time_limit or math.inf, max_steps or math.inf)
+    active = np.arange(n_seeds)
+    state = np.zeros(n_seeds, dtype=np.int64)
+    starting = np.ones(n_seeds, dtype=bool)  # needs a reset before its next step
+    episode_steps = np.zeros(n_seeds, dtype=np.int64)
+    step = 0
+    while len(active):
+        new = active[starting[active]]
+        if len(new):
+            state[new] = model.reset(environment.draw(new, 1)[:, 0])
+            starting[new] = False
+            episode_steps[new] = 0
+        s = state[active]
+        eps = check_in_range("epsilon", epsilon(step), 0, 1)
+        uniforms = policy.draw(active, 2)
+        a = _epsilon_greedy(flat, table[active] + s * n_actions, actions, uniforms, eps, ties)
+        outcome = model.step(s, a, environment.draw(active, 1)[:, 0])
+        s_next, r = model.next_state[outcome], model.reward[outcome]
+        terminated = model.terminated[outcome]
+        step += 1
+        episode_steps[active] += 1
+        out_of_steps = step == steps
+        truncated = (episode_steps[active] == limit) | out_of_steps
+        if buffer is None:
+            sa = table[active] + s * n_actions + a
+            nxt = (table[active] + s_next * n_actions)[:, None] + actions
+            discount = gamma * (1 - terminated.astype(float))
+            _apply_in_order(flat, sa[None], nxt[None], r[None], discount[None], alpha, None)
+            recorder.updates[active] += 1
+        else:
+            buffer.add(active, outcome)
+            if buffer.size >= learning_starts:
+                for _ in range(updates_per_step):
+                    b = check_in_range("beta", beta(step), 0, 1)
+                    sa, nxt, rewards, discount, weights, slots = buffer.sample(active, b, table)
+                    deltas = _apply_in_order(flat, sa, nxt, rewards, discount, alpha, weights)
+                    buffer.feedback(active, slots, deltas)
+                    recorder.replayed(active, slots, buffer.added)
+        recorder.stepped(active, r)
+        state[active] = s_next
+        done = terminated | truncated
+        ended = active[done]
+        if len(ended):
+            recorder.episodes_ended(ended, episode_steps[ended], q)
+            starting[ended] = True
+        if out_of_steps:
+            return
+        if episodes is not None:
+            active = active[recorder.episodes[active] < episodes]
+
+
+def _epsilon_greedy(flat, rows, actions, uniforms, epsilon, ties) -> np.ndarray:
+    """:func:`~replay_lab.core.epsilon_greedy` for many rows: ``explore, pick`` per row."""
+    values = flat[rows[:, None] + actions]
+    explore, pick = uniforms[:, 0], uniforms[:, 1]
+    if ties == "random":
+        greedy = values == values.max(axis=1, keepdims=True)
+        k = (pick * greedy.sum(axis=1)).astype(np.int64)  # int(pick * len(candidates))
+        chosen = (np.cumsum(greedy, axis=1) > k[:, None]).argmax(axis=1)  # the k-th greedy
+    else:
+        chosen = values.argmax(axis=1)
+    anything = (pick * len(actions)).astype(np.int64)
+    return np.where(explore < epsilon, anything, chosen)
+
+
+def _apply_in_order(flat, sa, nxt, rewards, discount, alpha, weights) -> np.ndarray:
+    """Q-learning updates of a batch per seed, arrays of shape (batch, seeds): position
+    ``j`` of every seed at once, positions one after the other as ``q_update`` does.
+
+    ``sa`` are flat indices of Q(s, a), ``nxt`` of the next state's row (batch, seeds,
+    actions), ``discount`` is ``gamma * (1 - terminated)``. Returns the TD errors.
+    """
+    deltas = np.empty(sa.shape)
+    for j in range(len(sa)):
+        target = rewards[j] + discount[j] * flat[nxt[j]].max(axis=1)
+        delta = target - flat[sa[j]]
+        step = alpha * delta if weights is None else alpha * weights[j] * delta
+        flat[sa[j]] += step
+        deltas[j] = delta
+    return deltas
+
+
+class _UniformBuffers:
+    """S ring buffers of one capacity, filled alike (every active seed adds one transition
+    per step), sampled uniformly as :class:`~replay_lab.buffers.ReplayBuffer` does."""
+
+    def __init__(self, generators, capacity, batch_size, updates_per_step, model, gamma, **options):
+        n_seeds = len(generators)
+        self.capacity, self.batch_size = capacity, batch_size
+        self.combined = options.get("combined", False)
+        self.n_actions = model.n_actions
+        self.streams = BlockStreams(generators, max(64 * batch_size * updates_per_step, 1024))
+        # A transition is one outcome of the model: store its index (4 bytes), and read
+        # s * n_actions + a, s' * n_actions, r and gamma * (1 - terminated) off the model.
+        self.outcomes = np.zeros((n_seeds, capacity), dtype=np.int32)
+        self.sa = model.tabular.pair
+        self.next_row = model.next_state * model.n_actions
+        self.rewards = model.reward
+        self.discount = gamma * (1 - model.terminated.astype(float))
+        self.model = model
+        self.added = 0  # per seed: every active seed has added the same number
+
+    @property
+    def size(self) -> int:
+        return min(self.added, self.capacity)
+
+    def add(self, seeds, outcome) -> None:
+        self.outcomes[seeds, self.added % self.capacity] = outcome
+        self.added += 1
+
+    def sample(self, seeds, beta, table):
+        """A batch per seed, as arrays of shape (batch, seeds) for the in-order updates."""
+        size = self.size
+        u = self.streams.draw(seeds, self.batch_size)
+        slots = np.minimum((u * size).astype(np.int64), size - 1)
+        if self.combined:
+            slots[:, -1] = (self.added - 1) % self.capacity  # the newest transition
+        return self._gather(seeds, slots, table, None)
+
+    def _gather(self, seeds, slots, table, weights):
+        outcome = np.ascontiguousarray(self.outcomes[seeds[:, None], slots].T)  # (batch, seeds)
+        base = table[seeds]
+        sa = base + self.sa[outcome]
+        nxt = (base + self.next_row[outcome])[:, :, None] + np.arange(self.n_actions)
+        rewards, discount = self.rewards[outcome], self.discount[outcome]
+        return sa, nxt, rewards, discount, None if weights is None else weights.T, slots
+
+    def feedback(self, seeds, slots, deltas) -> None:
+        """Uniform replay has no priorities."""
+
+
+class _ProportionalBuffers(_UniformBuffers):
+    """S proportional prioritized buffers (as
+    :class:`~replay_lab.prioritized.PrioritizedReplayBuffer`) on S sum trees: one 2-D array
+    ``tree[seed, node]``, each row laid out as :class:`~replay_lab.sumtree.SumTree`.
+
+    The same arithmetic in the same order: the stratified prefix sums, the binary search of
+    level ``min(depth, 8)`` (on its running sums, as ``np.searchsorted`` does), the walk
+    below it, ``p ** exponent`` in the leaves (Python's pow for a new transition's maximum,
+    numpy's for an update, as the readable buffer does: the two can differ in the last
+    bit), the weights ``(min P / P) ** beta``, the last TD error of a repeated slot.
+    """
+
+    def __init__(self, generators, capacity, batch_size, updates_per_step, model, gamma, **options):
+        super().__init__(generators, capacity, batch_size, updates_per_step, model, gamma)
+        self.exponent = check_in_range(
+            "priority_exponent", options["priority_exponent"], 0, math.inf, high_open=True
+        )
+        self.floor = check_in_range(
+            "priority_floor", options["priority_floor"], 0, math.inf, low_open=True, high_open=True
+        )
+        if self.floor**self.exponent == 0:
+            raise ValueError(
+                f"priority_floor ** priority_exponent underflows to 0 "
+                f"({self.floor} ** {self.exponent}): raise priority_floor"
+            )
+        n_seeds = len(generators)
+        self.depth = (capacity - 1).bit_length()
+        self.first_leaf = 2**self.depth
+        self.width = 2 * self.first_leaf
+        self.tree = np.zeros((n_seeds, self.width))
+        self.top = min(self.depth, 8)
+        self.max_priority = np.ones(n_seeds)
+        self.new_value = np.ones(n_seeds)  # max_priority ** exponent, by Python's pow
+
+    def add(self, seeds, outcome) -> None:
+        slot = self.added % self.capacity
+        super().add(seeds, outcome)
+        node = self.first_leaf + slot
+        self.tree[seeds, node] = self.new_value[seeds]
+        while node > 1:  # every seed's column: unchanged children give unchanged sums
+            node //= 2
+            self.tree[:, node] = self.tree[:, 2 * node] + self.tree[:, 2 * node + 1]
+
+    def sample(self, seeds, beta, table):
+        b = self.batch_size
+        tree = self.tree[seeds]  # (seeds, nodes), a copy
+        total = tree[:, 1]
+        u = self.streams.draw(seeds, b)
+        prefix = (np.arange(b) + u) * (total / b)[:, None]
+        prefix = np.minimum(prefix, np.nextafter(total, 0)[:, None])
+        slots = self._find(tree, prefix)
+        probabilities = (
+            tree[np.arange(len(seeds))[:, None], self.first_leaf + slots] / total[:, None]
+        )
+        weights = (probabilities.min(axis=1, keepdims=True) / probabilities) ** beta
+        return self._gather(seeds, slots, table, weights)
+
+    def _find(self, tree, u):
+        """``SumTree.find`` of every row's prefix sums ``u`` (seeds, batch) in its tree."""
+        n, b = u.shape
+        first = 2**self.top
+        sums = tree[:, first : 2 * first]
+        before = np.concatenate([np.zeros((n, 1)), np.cumsum(sums, axis=1)], axis=1)
+        # np.searchsorted of each row at once: complex numbers sort by (real, imag), so
+        # (row, value) keys keep the rows apart without touching the values.
+        row = np.arange(n, dtype=float)[:, None]
+        keys = (row + 1j * before).reshape(-1)
+        found = np.searchsorted(keys, (row + 1j * u).reshape(-1), side="right").reshape(n, b)
+        k = found - (np.arange(n) * (first + 1))[:, None] - 1
+        last = first - 1 - (sums[:, ::-1] > 0).argmax(axis=1)  # the last node with a sum
+        k = np.minimum(k, last[:, None])
+        rows = np.arange(n)[:, None]
+        u = u - before[rows, k]
+        nodes = first + k
+        for _ in range(self.depth - self.top):
+            left = 2 * nodes
+            left_sum = tree[rows, left]
+            go_right = (u >= left_sum) & (tree[rows, left + 1] > 0)
+            u = u - left_sum * go_right
+            nodes = left + go_right
+        return nodes - self.first_leaf
+
+    def feedback(self, seeds, slots, deltas) -> None:
+        """Set ``p = |delta| + floor`` (no slot is overwritten between a sample and its
+        feedback in the loop, so none is skipped); a repeated slot keeps its last error."""
+        priorities = np.abs(deltas.T) + self.floor  # (seeds, batch)
+        with np.errstate(over="ignore"):
+            scaled = priorities**self.exponent
+            too_large = not np.isfinite(self.tree[seeds, 1] + scaled.sum(axis=1)).all()
+        if too_large:
+            raise ValueError(
+                f"a priority {priorities.max():.3g} ** priority_exponent {self.exponent} "
+                "overflows (or the sum of all priorities does): the TD errors are too large"
+            )
+        leaves = self.first_leaf + slots
+        for j in range(slots.shape[1]):  # in batch order: the last error of a slot wins
+            self.tree[seeds, leaves[:, j]] = scaled[:, j]
+        nodes = leaves
+        for _ in range(self.depth):
+            nodes = nodes // 2
+            rows = seeds[:, None]
+            self.tree[rows, nodes] = self.tree[rows, 2 * nodes] + self.tree[rows, 2 * nodes + 1]
+        largest = priorities.max(axis=1)
+        grown = largest > self.max_priority[seeds]
+        if grown.any():
+            for k, p in zip(seeds[grown].tolist(), largest[grown].tolist(), strict=True):
+                self.max_priority[k] = p
+                self.new_value[k] = p**self.exponent  # Python's pow, as the readable add
+
+
+class _RankBuffers(_UniformBuffers):
+    """S rank-based buffers: one readable :class:`~replay_lab.prioritized.RankBasedReplayBuffer`
+    per seed, so the ranking (a sorted Python list per seed, with a random tie-breaker
+    drawn per priority set) is the readable one; only the storage for the updates and
+    the updates themselves are shared arrays.
+
+    Not vectorized: keeping S sorted lists in step as arrays would take a sort per update,
+    and the readable buffer's draws (a tie-breaker per insertion, interleaved with the
+    samples) fix the order of every operation anyway.
+    """
+
+    def __init__(self, generators, capacity, batch_size, updates_per_step, model, gamma, **options):
+        super().__init__(generators, capacity, batch_size, updates_per_step, model, gamma)
+        self.buffers = [
+            RankBasedReplayBuffer(
+                capacity, priority_exponent=options["priority_exponent"],
+                priority_floor=options["priority_floor"], seed=generator,
+            )
+            for generator in generators
+        ]  # fmt: skip
+        self.batches = {}
+
+    def add(self, seeds, outcome) -> None:
+        super().add(seeds, outcome)
+        model = self.model
+        s, a = np.divmod(model.tabular.pair[outcome], model.n_actions)
+        transitions = zip(
+            seeds.tolist(), s.tolist(), a.tolist(), model.reward[outcome].tolist(),
+            model.next_state[outcome].tolist(), model.terminated[outcome].tolist(), strict=True,
+        )  # fmt: skip
+        for k, *transition in transitions:
+            self.buffers[k].add(*transition)
+
+    def sample(self, seeds, beta, table):
+        batches = [self.buffers[k].sample(self.batch_size, beta) for k in seeds.tolist()]
+        self.batches = dict(zip(seeds.tolist(), batches, strict=True))
+        slots = np.array([batch.indices for batch in batches])
+        weights = np.array([batch.weights for batch in batches])
+        return self._gather(seeds, slots, table, weights)
+
+    def feedback(self, seeds, slots, deltas) -> None:
+        for k, column in zip(seeds.tolist(), deltas.T, strict=True):
+            self.buffers[k].update_priorities(self.batches[k], column)
+
+
+_REPLAYS = {"uniform": _UniformBuffers, "proportional": _ProportionalBuffers, "rank": _RankBuffers}
+
+
+class _Recorder:
+    """The metrics of :class:`~replay_lab.recorder.Recorder`, for every seed at once."""
+
+    def __init__(self, env, model, n_seeds, q_star, greedy_gamma, capacity):
+        self.n_seeds = n_seeds
+        self.q_star, self.greedy_gamma = q_star, greedy_gamma
+        if q_star is not None:
+            if np.shape(q_star) != (model.n_states, model.n_actions):
+                raise ValueError(
+                    f"q_star must have shape {(model.n_states, model.n_actions)}, "
+                    f"got {np.shape(q_star)}"
+                )
+            self.states = reachable_states(model.tabular)
+            self.target = np.asarray(q_star)[self.states]
+        if greedy_gamma is not None and not greedy_gamma < 1:
+            raise ValueError(f"gamma must be < 1 for exact greedy values, got {greedy_gamma}")
+        self.model = model.tabular
+        self.updates = np.zeros(n_seeds, dtype=np.int64)
+        self.episodes = np.zeros(n_seeds, dtype=np.int64)
+        self.episode_return = np.zeros(n_seeds)
+        self.ages = np.zeros((n_seeds, capacity), dtype=np.int64) if capacity else None
+        self.log: list[tuple] = []  # per step with episode ends: who, which, the metrics
+
+    def stepped(self, seeds, rewards) -> None:
+        self.episode_return[seeds] += rewards
+
+    def replayed(self, seeds, slots, added) -> None:
+        self.updates[seeds] += slots.shape[1]
+        if self.ages is not None:
+            ids = slots if added <= self.ages.shape[1] else None
+            if ids is None:
+                capacity = self.ages.shape[1]
+                ids = (slots - added) % capacity + (added - capacity)
+            np.add.at(self.ages, (seeds[:, None], added - 1 - ids), 1)
+
+    def episodes_ended(self, seeds, lengths, q) -> None:
+        errors = np.full(len(seeds), np.nan)
+        if self.q_star is not None:
+            differences = (q[seeds][:, self.states] - self.target).reshape(len(seeds), -1)
+            errors = np.sqrt(np.mean(differences**2, axis=1))
+            if not np.isfinite(errors).all():
+                raise ValueError("q and q_star must be finite where they are compared")
+        greedy = np.full(len(seeds), np.nan)
+        if self.greedy_gamma is not None:
+            for i, k in enumerate(seeds.tolist()):
+                values = policy_evaluation(self.model, greedy_policy(q[k]), self.greedy_gamma)
+                greedy[i] = start_value(self.model, values)
+        self.log.append(
+            (seeds, self.episodes[seeds], self.episode_return[seeds], lengths,
+             self.updates[seeds], errors, greedy)
+        )  # fmt: skip
+        self.episodes[seeds] += 1
+        self.episode_return[seeds] = 0.0
+
+    def result(self, q, settings) -> TrainResult:
+        """Stacked like :func:`~replay_lab.agents.run_seeds`: a row per seed, NaN-padded."""
+        columns = [np.concatenate(column) for column in zip(*self.log, strict=True)]
+        seeds, number = columns[0], columns[1]
+        names = ("returns", "lengths", "updates", "q_errors", "greedy_values")
+        stacked = {}
+        for name, values in zip(names, columns[2:], strict=True):
+            padded = np.full((self.n_seeds, int(self.episodes.max())), np.nan)
+            padded[seeds, number] = values
+            stacked[name] = padded
+        if self.greedy_gamma is None:
+            del stacked["greedy_values"]
+        if self.ages is not None:
+            stacked["replay_ages"] = self.ages.astype(float)
+        return TrainResult(q=q, settings=settings, **stacked)
+
+
+def _checked_seeds(seeds) -> list[int]:
+    if isinstance(seeds, Sequence | range | np.ndarray) and not isinstance(seeds, str):
+        checked = []
+        for seed in seeds:
+            seed = check_int("seeds", seed)
+            if seed < 0:
+                raise ValueError(f"seeds must be >= 0, got {seed}")
+            checked.append(seed)
+        if not checked:
+            raise ValueError("seeds must not be empty")
+        return checked
+    return list(range(check_positive_int("seeds", seeds)))
+
+
+def _initial_tables(n_seeds: int, model: LockstepModel, q_init) -> np.ndarray:
+    shape = (model.n_states, model.n_actions)
+    if np.ndim(q_init) != 0 and np.shape(q_init) != shape:
+        raise ValueError(f"q_init must be a number or of shape {shape}, got {np.shape(q_init)}")
+    values = np.asarray(q_init)
+    if values.dtype.kind not in "iuf" or not np.isfinite(values).all():
+        raise ValueError("q_init must hold finite real numbers")
+    return np.broadcast_to(values.astype(float), shape).copy()[None].repeat(n_seeds, axis=0)
+
+
+def _checked_learning_starts(learning_starts, batch_size, capacity, steps) -> int:
+    named = "learning_starts" if learning_starts is not None else "learning_starts (= batch_size)"
+    learning_starts = check_positive_int(
+        "learning_starts", batch_size if learning_starts is None else learning_starts
+    )
+    if learning_starts > capacity:
+        raise ValueError(
+            f"{named} = {learning_starts} must be <= capacity = {capacity}: the buffer never "
+            "holds more, so nothing would be learned"
+        )
+    if steps is not None and learning_starts > steps:
+        raise ValueError(
+            f"{named} = {learning_starts} must be <= steps = {steps}: the budget ends before "
+            "learning would start"
+        )
+    return learning_starts

@@ -1,0 +1,196 @@
+"""The lockstep engine: engine seed k is ``train(seed=k)`` number for number, and the
+model it steps is the environment."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.envs.toy_text.utils import categorical_sample
+
+from replay_lab.agents import run_seeds, stack_runs, train
+from replay_lab.envs import BlindCliffwalk, ModelEnv, value_iteration
+from replay_lab.lockstep import BlockStreams, LockstepModel, exact_for, train_lockstep
+from replay_lab.schedules import LinearSchedule
+
+SEEDS = [0, 3, 7]
+FIELDS = ("q", "returns", "lengths", "updates", "q_errors", "replay_ages", "greedy_values")
+
+
+def small_model_env(time_limit=12):
+    """Three states, two actions, stochastic outcomes with uneven probabilities, rewards
+    of both signs, a terminal state, a start distribution over two states."""
+    P = {
+        0: {0: [(0.5, 0, -1.0, False), (0.3, 1, 0.0, False), (0.2, 2, 1.0, True)],
+            1: [(0.9, 1, 0.5, False), (0.1, 0, 0.0, False)]},
+        1: {0: [(0.25, 0, 0.0, False), (0.75, 2, 2.0, True)],
+            1: [(1.0, 1, -0.5, False)]},
+        2: {0: [(1.0, 2, 0.0, True)], 1: [(1.0, 2, 0.0, True)]},
+    }  # fmt: skip
+    return gym.wrappers.TimeLimit(ModelEnv(P, [0.6, 0.4, 0.0]), time_limit)
+
+
+def readable(env, seeds, **options):
+    """What run_seeds returned before the engine: train per seed, stacked."""
+    return stack_runs([train(env, seed=seed, **options) for seed in seeds])
+
+
+def assert_same(expected, got):
+    for name in FIELDS:
+        a, b = getattr(expected, name), getattr(got, name)
+        assert (a is None) == (b is None), name
+        if a is not None:
+            np.testing.assert_array_equal(a, b, err_msg=name)
+    assert expected.settings == got.settings
+
+
+def test_block_draws_are_the_numbers_of_repeated_calls():
+    one_by_one = np.random.default_rng(5)
+    expected = np.concatenate([one_by_one.random(n) for n in (2, 3, 1, 7, 2)])
+    streams = BlockStreams([np.random.default_rng(4), np.random.default_rng(5)], block=4)
+    got = np.concatenate([streams.draw(np.array([1]), n)[0] for n in (2, 3, 1, 7 - 4, 4, 2)])
+    np.testing.assert_array_equal(got, expected)
+    # a seed drawn alongside another keeps its own sequence
+    streams = BlockStreams([np.random.default_rng(4), np.random.default_rng(5)], block=8)
+    both = streams.draw(np.array([0, 1]), 3)
+    np.testing.assert_array_equal(both[1], np.random.default_rng(5).random(3))
+    np.testing.assert_array_equal(both[0], np.random.default_rng(4).random(3))
+
+
+FROZEN = dict(alpha=0.5, gamma=0.99)
+CLIFF = dict(alpha=0.5, gamma=1.0, max_steps=500)
+
+
+@pytest.mark.parametrize(
+    "env, options",
+    [
+        ("FrozenLake-v1", dict(FROZEN, episodes=150)),
+        ("FrozenLake-v1", dict(FROZEN, steps=1500, ties="first", epsilon=0.3)),
+        ("FrozenLake-v1", dict(FROZEN, steps=1200, replay="uniform", batch_size=8,
+                               record_replays=True, capacity=300)),
+        ("FrozenLake-v1", dict(FROZEN, episodes=40, steps=2000, replay="uniform",
+                               batch_size=4, updates_per_step=3, learning_starts=50,
+                               epsilon=LinearSchedule(1.0, 0.05, 800),
+                               beta=LinearSchedule(0.4, 1.0, 800), track_greedy_value=True)),
+        ("CliffWalking-v1", dict(CLIFF, steps=2000)),
+        ("CliffWalking-v1", dict(CLIFF, steps=1500, replay="uniform", combined=True,
+                                 batch_size=4, capacity=100, q_init=-1.0)),
+        # proportional: capacity 1000 searches level 8 of a 10-level tree, then walks;
+        # 100 has no walk below the search
+        ("FrozenLake-v1", dict(FROZEN, steps=1500, replay="proportional", batch_size=8,
+                               capacity=1000, beta=LinearSchedule(0.4, 1.0, 1500))),
+        ("CliffWalking-v1", dict(CLIFF, steps=1200, replay="proportional", batch_size=16,
+                                 capacity=100, priority_exponent=1.0, record_replays=True)),
+        ("FrozenLake-v1", dict(FROZEN, steps=1000, replay="rank", batch_size=8, capacity=400)),
+        ("CliffWalking-v1", dict(CLIFF, steps=800, replay="rank", batch_size=4,
+                                 capacity=100, priority_exponent=float("inf"))),
+        ("small", dict(gamma=0.9, alpha=0.3, episodes=60)),
+        ("small", dict(gamma=0.9, alpha=0.3, steps=500, max_steps=5, replay="uniform",
+                       batch_size=3, capacity=20, record_replays=True)),
+    ],
+)  # fmt: skip
+def test_engine_seed_k_is_train_with_seed_k(env, options):
+    if env == "small":
+        env = small_model_env()
+    else:
+        options["q_star"] = value_iteration(gym.make(env), options["gamma"])
+    assert_same(readable(env, SEEDS, **options), train_lockstep(env, SEEDS, **options))
+
+
+def test_one_row_is_one_train_run_even_with_other_seeds_beside_it():
+    options = dict(FROZEN, steps=800, replay="uniform", batch_size=4)
+    alone = train("FrozenLake-v1", seed=11, **options)
+    many = train_lockstep("FrozenLake-v1", [2, 11, 40], **options)
+    np.testing.assert_array_equal(many.q[1], alone.q)
+    np.testing.assert_array_equal(many.returns[1, : len(alone.returns)], alone.returns)
+
+
+def test_blind_cliffwalk_draws_nothing_and_still_matches():
+    env = BlindCliffwalk(6, seed=1)
+    options = dict(episodes=80, alpha=0.5, gamma=0.9, epsilon=0.5)
+    assert_same(readable(env, SEEDS, **options), train_lockstep(env, SEEDS, **options))
+
+
+def test_exact_for_names_the_envs_that_draw_like_toy_text():
+    assert exact_for("FrozenLake-v1") and exact_for("CliffWalking-v1") and exact_for("Taxi-v4")
+    assert exact_for(small_model_env()) and exact_for(BlindCliffwalk(3))
+    assert not exact_for(gym.make("Taxi-v4", fickle_passenger=True))
+    assert not exact_for(gym.wrappers.TransformReward(gym.make("FrozenLake-v1"), lambda r: 2 * r))
+
+
+def test_the_model_reads_the_time_limit_and_the_outcomes():
+    model = LockstepModel(gym.make("FrozenLake-v1"))
+    assert model.time_limit == 100
+    assert LockstepModel(gym.make("CliffWalking-v1")).time_limit is None
+    assert LockstepModel(small_model_env(7)).time_limit == 7
+    # at and around every running sum, the outcome gymnasium's categorical_sample draws
+    P = model.tabular
+    for state, action in [(0, 0), (6, 2), (14, 1)]:
+        probabilities = [o[0] for o in gym.make("FrozenLake-v1").unwrapped.P[state][action]]
+        edges = np.cumsum(probabilities)
+        u = np.concatenate([edges, np.nextafter(edges, 0), np.nextafter(edges, 2), [0.0]])
+        u = u[u < 1]
+        expected = [categorical_sample(probabilities, Fixed(x)) for x in u]
+        n = len(u)
+        outcome = model.step(np.full(n, state), np.full(n, action), u)
+        pair = state * P.n_actions + action
+        np.testing.assert_array_equal(outcome - model.first[pair], expected)
+
+
+class Fixed:
+    """A stand-in for a Generator whose random() returns a given number."""
+
+    def __init__(self, u):
+        self.u = u
+
+    def random(self):
+        return self.u
+
+
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        (dict(), "budget"),
+        (dict(steps=10, alpha=0), "alpha"),
+        (dict(steps=10, epsilon=2), "epsilon"),
+        (dict(steps=10, ties="last"), "ties"),
+        (dict(steps=10, replay="greedy"), "replay"),
+        (dict(steps=10, combined=True), "combined"),
+        (dict(steps=10, replay="uniform", learning_starts=20), "learning_starts"),
+        (dict(steps=10, replay="uniform", batch_size=0), "batch_size"),
+        (
+            dict(steps=100, replay="proportional", priority_exponent=float("inf")),
+            "priority_exponent",
+        ),
+        (dict(steps=100, replay="proportional", priority_floor=0), "priority_floor"),
+        (dict(steps=100, replay="rank", priority_exponent=-1), "priority_exponent"),
+        (dict(steps=10, replay="proportional", combined=True), "combined"),
+        (dict(steps=10, q_init=np.zeros(3)), "q_init"),
+        (dict(steps=10, q_star=np.zeros((2, 2))), "q_star"),
+        (dict(steps=10, seeds=[]), "seeds"),
+        (dict(steps=10, seeds=[-1]), "seeds"),
+        (dict(steps=10, seeds=0), "seeds"),
+        (dict(steps=10, epsilon=lambda step: 1.5), "epsilon"),
+    ],
+)
+def test_bad_input_is_named(options, match):
+    seeds = options.pop("seeds", 2)
+    with pytest.raises((ValueError, TypeError), match=match):
+        train_lockstep("FrozenLake-v1", seeds, **options)
+
+
+def test_an_env_without_a_model_is_refused():
+    with pytest.raises(TypeError, match="env"):
+        train_lockstep(gym.make("CartPole-v1"), 2, steps=10)
+
+
+def test_run_seeds_uses_the_engine_where_it_is_exact_and_train_elsewhere(monkeypatch):
+    options = dict(FROZEN, steps=300, replay="uniform", batch_size=4)
+    assert_same(
+        readable("FrozenLake-v1", SEEDS, **options), run_seeds("FrozenLake-v1", SEEDS, **options)
+    )
+    calls = []
+    monkeypatch.setattr("replay_lab.agents.train_lockstep", lambda *a, **k: calls.append(a))
+    run_seeds("FrozenLake-v1", SEEDS, **options)
+    assert len(calls) == 1
+    fickle = gym.make("Taxi-v4", fickle_passenger=True)
+    result = run_seeds(fickle, [1, 2], steps=50)  # the readable loop, seed by seed
+    assert not calls[1:] and result.q.shape == (2, 500, 6)

@@ -325,7 +325,8 @@ def _run(
             buffer.add(active, outcome)
             if buffer.size >= learning_starts:
                 for _ in range(updates_per_step):
-                    b = check_in_range("beta", beta(step), 0, 1)
+                    # the schedule sees the index of this step, as in q_learning
+                    b = check_in_range("beta", beta(step - 1), 0, 1)
                     sa, nxt, rewards, discount, weights, slots = buffer.sample(active, b, table)
                     deltas = _apply_in_order(flat, sa, nxt, rewards, discount, alpha, weights)
                     buffer.feedback(active, slots, deltas)

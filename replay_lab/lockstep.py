@@ -365,11 +365,12 @@ def _apply_in_order(flat, sa, nxt, rewards, discount, alpha, weights) -> np.ndar
     actions), ``discount`` is ``gamma * (1 - terminated)``. Returns the TD errors.
     """
     deltas = np.empty(sa.shape)
+    largest = np.maximum.reduce  # ndarray.max without its Python wrapper
+    steps = alpha if weights is None else alpha * weights  # alpha * w, as q_update
     for j in range(len(sa)):
-        target = rewards[j] + discount[j] * flat[nxt[j]].max(axis=1)
+        target = rewards[j] + discount[j] * largest(flat[nxt[j]], axis=1)
         delta = target - flat[sa[j]]
-        step = alpha * delta if weights is None else alpha * weights[j] * delta
-        flat[sa[j]] += step
+        flat[sa[j]] += (steps if weights is None else steps[j]) * delta
         deltas[j] = delta
     return deltas
 

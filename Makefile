@@ -50,3 +50,4 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_buffers.py
+	$(BIN)/python benchmarks/bench_lockstep.py

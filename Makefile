@@ -82,6 +82,7 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_buffers.py
+	$(BIN)/python benchmarks/bench_lockstep.py
 
 demo: $(CLASSROOM)
 	$(BIN)/python demo/serve.py $(DEMO_ARGS)

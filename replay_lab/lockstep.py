@@ -366,11 +366,12 @@ def _apply_in_order(flat, sa, nxt, rewards, discount, alpha, weights) -> np.ndar
     actions), ``discount`` is ``gamma * (1 - terminated)``. Returns the TD errors.
     """
     deltas = np.empty(sa.shape)
+    largest = np.maximum.reduce  # ndarray.max without its Python wrapper
+    steps = alpha if weights is None else alpha * weights  # alpha * w, as q_update
     for j in range(len(sa)):
-        target = rewards[j] + discount[j] * flat[nxt[j]].max(axis=1)
+        target = rewards[j] + discount[j] * largest(flat[nxt[j]], axis=1)
         delta = target - flat[sa[j]]
-        step = alpha * delta if weights is None else alpha * weights[j] * delta
-        flat[sa[j]] += step
+        flat[sa[j]] += (steps if weights is None else steps[j]) * delta
         deltas[j] = delta
     return deltas
 
@@ -469,23 +470,22 @@ class _ProportionalBuffers(_UniformBuffers):
 
     def sample(self, seeds, beta, table):
         b = self.batch_size
-        tree = self.tree[seeds]  # (seeds, nodes), a copy
-        total = tree[:, 1]
+        tree = self.tree.reshape(-1)  # a view: node k of seed i is tree[i * width + k]
+        base = (seeds * self.width)[:, None]
+        total = self.tree[seeds, 1]
         u = self.streams.draw(seeds, b)
         prefix = (np.arange(b) + u) * (total / b)[:, None]
         prefix = np.minimum(prefix, np.nextafter(total, 0)[:, None])
-        slots = self._find(tree, prefix)
-        probabilities = (
-            tree[np.arange(len(seeds))[:, None], self.first_leaf + slots] / total[:, None]
-        )
+        slots = self._find(seeds, tree, base, prefix)
+        probabilities = tree[base + self.first_leaf + slots] / total[:, None]
         weights = (probabilities.min(axis=1, keepdims=True) / probabilities) ** beta
         return self._gather(seeds, slots, table, weights)
 
-    def _find(self, tree, u):
+    def _find(self, seeds, tree, base, u):
         """``SumTree.find`` of every row's prefix sums ``u`` (seeds, batch) in its tree."""
         n, b = u.shape
         first = 2**self.top
-        sums = tree[:, first : 2 * first]
+        sums = self.tree[seeds, first : 2 * first]
         before = np.concatenate([np.zeros((n, 1)), np.cumsum(sums, axis=1)], axis=1)
         # np.searchsorted of each row at once: complex numbers sort by (real, imag), so
         # (row, value) keys keep the rows apart without touching the values.
@@ -495,16 +495,15 @@ class _ProportionalBuffers(_UniformBuffers):
         k = found - (np.arange(n) * (first + 1))[:, None] - 1
         last = first - 1 - (sums[:, ::-1] > 0).argmax(axis=1)  # the last node with a sum
         k = np.minimum(k, last[:, None])
-        rows = np.arange(n)[:, None]
-        u = u - before[rows, k]
-        nodes = first + k
+        u = u - np.take_along_axis(before, k, axis=1)
+        nodes = base + first + k  # flat indices from here on
         for _ in range(self.depth - self.top):
-            left = 2 * nodes
-            left_sum = tree[rows, left]
-            go_right = (u >= left_sum) & (tree[rows, left + 1] > 0)
+            left = 2 * nodes - base  # the left child of node m is 2m
+            left_sum = tree[left]
+            go_right = (u >= left_sum) & (tree[left + 1] > 0)
             u = u - left_sum * go_right
             nodes = left + go_right
-        return nodes - self.first_leaf
+        return nodes - base - self.first_leaf
 
     def feedback(self, seeds, slots, deltas) -> None:
         """Set ``p = |delta| + floor`` (no slot is overwritten between a sample and its
@@ -518,14 +517,20 @@ class _ProportionalBuffers(_UniformBuffers):
                 f"a priority {priorities.max():.3g} ** priority_exponent {self.exponent} "
                 "overflows (or the sum of all priorities does): the TD errors are too large"
             )
-        leaves = self.first_leaf + slots
-        for j in range(slots.shape[1]):  # in batch order: the last error of a slot wins
-            self.tree[seeds, leaves[:, j]] = scaled[:, j]
-        nodes = leaves
+        # A slot repeated in a batch keeps its last error: write only its last occurrence.
+        b = slots.shape[1]
+        later = np.triu(np.ones((b, b), dtype=bool), k=1)  # later[j, i]: i comes after j
+        last = ~((slots[:, :, None] == slots[:, None, :]) & later).any(axis=2)
+        tree = self.tree.reshape(-1)  # a view: node k of seed i is tree[i * width + k]
+        base = (seeds * self.width)[:, None]
+        leaves = (base + self.first_leaf + slots)[last]
+        tree[leaves] = scaled[last]
+        base = np.broadcast_to(base, slots.shape)[last]
+        nodes = leaves - base  # per seed, then flat below
         for _ in range(self.depth):
-            nodes = nodes // 2
-            rows = seeds[:, None]
-            self.tree[rows, nodes] = self.tree[rows, 2 * nodes] + self.tree[rows, 2 * nodes + 1]
+            nodes = nodes // 2  # the parents (a shared parent is computed twice, the same)
+            left = base + 2 * nodes
+            tree[base + nodes] = tree[left] + tree[left + 1]
         largest = priorities.max(axis=1)
         grown = largest > self.max_priority[seeds]
         if grown.any():

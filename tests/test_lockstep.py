@@ -10,6 +10,7 @@ from replay_lab.agents import run_seeds, stack_runs, train
 from replay_lab.envs import BlindCliffwalk, ModelEnv, value_iteration
 from replay_lab.lockstep import BlockStreams, LockstepModel, exact_for, train_lockstep
 from replay_lab.schedules import LinearSchedule
+from tests.stats import ALPHA, chi2_sf
 
 SEEDS = [0, 3, 7]
 FIELDS = ("q", "returns", "lengths", "updates", "q_errors", "replay_ages", "greedy_values")
@@ -194,3 +195,102 @@ def test_run_seeds_uses_the_engine_where_it_is_exact_and_train_elsewhere(monkeyp
     fickle = gym.make("Taxi-v4", fickle_passenger=True)
     result = run_seeds(fickle, [1, 2], steps=50)  # the readable loop, seed by seed
     assert not calls[1:] and result.q.shape == (2, 500, 6)
+
+
+# The model is the env: statistics over draws that do not share random numbers.
+
+
+def homogeneity_p(first: dict, second: dict) -> float:
+    """p-value of the chi-square test that two samples of outcomes (counts by outcome)
+    come from one distribution (a 2 x K contingency table)."""
+    keys = sorted(first.keys() | second.keys())
+    table = np.array([[first.get(k, 0) for k in keys], [second.get(k, 0) for k in keys]], float)
+    if len(keys) == 1:
+        return 1.0
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0) / table.sum()
+    assert expected.min() >= 5, "too few samples for the chi-square approximation"
+    return chi2_sf(float(((table - expected) ** 2 / expected).sum()), len(keys) - 1)
+
+
+def outcome_counts(env_id, repeats, rng, engine=True, distort=False):
+    """Counts of (s, a, s', r, terminated) with every (s, a) tried ``repeats`` times,
+    from the engine's model or from gymnasium's own step."""
+    env = gym.make(env_id)
+    base = env.unwrapped
+    env.reset(seed=int(rng.integers(2**31)))
+    n_states, n_actions = base.observation_space.n, base.action_space.n
+    s = np.repeat(np.arange(n_states), n_actions * repeats)
+    a = np.tile(np.repeat(np.arange(n_actions), repeats), n_states)
+    if engine:
+        model = LockstepModel(env)
+        u = rng.random(len(s))
+        outcome = model.step(s, a, u**2 if distort else u)
+        fields = (s, a, model.next_state[outcome], model.reward[outcome], model.terminated[outcome])
+        rows = zip(*(field.tolist() for field in fields), strict=True)
+    else:
+        rows = []
+        for state, action in zip(s.tolist(), a.tolist(), strict=True):
+            base.s = state
+            s_next, r, terminated, _, _ = base.step(action)
+            rows.append((state, action, s_next, float(r), bool(terminated)))
+    counts = {}
+    for row in rows:
+        counts[row] = counts.get(row, 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize(
+    "env_id, repeats",
+    [("FrozenLake-v1", 150), ("FrozenLake8x8-v1", 60), ("CliffWalking-v1", 5), ("Taxi-v4", 5),
+     ("CliffWalkingSlippery-v1", 60)],
+)  # fmt: skip
+def test_the_models_outcomes_are_the_envs(env_id, repeats):
+    rng = np.random.default_rng(2024)
+    engine = outcome_counts(env_id, repeats, rng)
+    real = outcome_counts(env_id, repeats, rng, engine=False)
+    assert homogeneity_p(engine, real) > ALPHA
+    if env_id.startswith("FrozenLake"):  # the same test sees a skewed draw
+        assert homogeneity_p(outcome_counts(env_id, repeats, rng, distort=True), real) < ALPHA
+
+
+def test_the_models_start_states_are_the_envs():
+    rng = np.random.default_rng(7)
+    env = gym.make("Taxi-v4")
+    model = LockstepModel(env)
+    drawn = model.reset(rng.random(20_000))
+    env.reset(seed=3)
+    real = [env.reset()[0] for _ in range(20_000)]
+    count = lambda states: dict(zip(*np.unique(states, return_counts=True), strict=True))  # noqa: E731
+    assert homogeneity_p(count(drawn), count(real)) > ALPHA
+    assert homogeneity_p(count(model.reset(rng.random(20_000) ** 1.2)), count(real)) < ALPHA
+
+
+def test_truncation_comes_at_the_time_limit_step_and_bootstraps():
+    env = gym.make("CliffWalking-v1", max_episode_steps=25)
+    assert LockstepModel(env).time_limit == 25
+    options = dict(alpha=0.5, gamma=0.9, steps=600, epsilon=0.5)
+    result = train_lockstep(env, SEEDS, **options)
+    assert np.nanmax(result.lengths) == 25 and (result.lengths == 25).sum() > 10
+    assert_same(readable(env, SEEDS, **options), result)
+
+
+def rank_sum_z(x, y) -> float:
+    """Mann-Whitney U as a normal z-score (no ties expected among Q-errors)."""
+    ranks = np.argsort(np.argsort(np.concatenate([x, y]))) + 1.0
+    n, m = len(x), len(y)
+    u = ranks[:n].sum() - n * (n + 1) / 2
+    return (u - n * m / 2) / np.sqrt(n * m * (n + m + 1) / 12)
+
+
+def test_final_q_errors_from_the_engine_and_from_train_on_gymnasium_agree():
+    # Different seeds on each side, so this compares distributions, not copies.
+    env = "CliffWalking-v1"  # dense rewards: every seed's Q-error moves
+    options = dict(alpha=0.5, gamma=1.0, max_steps=500, steps=1000)
+    options["q_star"] = value_iteration(gym.make(env), 1.0)
+    engine = train_lockstep(env, range(30), **options).final()
+    reference = readable(env, range(100, 130), **options).final()
+    z_critical = 3.29  # two-sided, level ALPHA = 1e-3
+    assert abs(rank_sum_z(engine, reference)) < z_critical
+    # power: the same test sees a smaller step size
+    slower = train_lockstep(env, range(30), **{**options, "alpha": 0.1}).final()
+    assert abs(rank_sum_z(slower, reference)) > z_critical

@@ -162,3 +162,23 @@ def check_table(q: object) -> np.ndarray:
     if not isinstance(q, np.ndarray) or q.ndim != 2 or q.dtype.kind != "f":
         raise TypeError("q must be a 2-D float numpy array of shape (n_states, n_actions)")
     return q
+
+
+def check_learning_starts(learning_starts, batch_size: int, capacity: int, steps) -> int:
+    """Return ``learning_starts`` (default ``batch_size``) if replay can ever start: at most
+    the capacity and the step budget, else raise naming the bound."""
+    named = "learning_starts" if learning_starts is not None else "learning_starts (= batch_size)"
+    learning_starts = check_positive_int(
+        "learning_starts", batch_size if learning_starts is None else learning_starts
+    )
+    if learning_starts > capacity:
+        raise ValueError(
+            f"{named} = {learning_starts} must be <= capacity = {capacity}: the buffer never "
+            "holds more, so nothing would be learned"
+        )
+    if steps is not None and learning_starts > steps:
+        raise ValueError(
+            f"{named} = {learning_starts} must be <= steps = {steps}: the budget ends before "
+            "learning would start"
+        )
+    return learning_starts

@@ -21,6 +21,7 @@ from replay_lab._checks import (
     check_flag,
     check_in_range,
     check_int,
+    check_learning_starts,
     check_positive_int,
     check_seed,
 )
@@ -257,7 +258,7 @@ def train(
         )  # fmt: skip
         batch_size = check_positive_int("batch_size", batch_size)
         updates_per_step = check_positive_int("updates_per_step", updates_per_step)
-        learning_starts = _checked_learning_starts(learning_starts, batch_size, capacity, steps)
+        learning_starts = check_learning_starts(learning_starts, batch_size, capacity, steps)
     recorder = Recorder(
         env, episodes, steps, q_star=q_star, buffer=buffer if record_replays else None,
         greedy_gamma=gamma if track_greedy_value else None,
@@ -288,24 +289,6 @@ def _initial_table(env: gym.Env, q_init) -> np.ndarray:
         raise ValueError("q_init must hold finite real numbers")
     q[:] = values.reshape(-1)[0] if values.size == 1 else values
     return q
-
-
-def _checked_learning_starts(learning_starts, batch_size, capacity, steps) -> int:
-    named = "learning_starts" if learning_starts is not None else "learning_starts (= batch_size)"
-    learning_starts = check_positive_int(
-        "learning_starts", batch_size if learning_starts is None else learning_starts
-    )
-    if learning_starts > capacity:
-        raise ValueError(
-            f"{named} = {learning_starts} must be <= capacity = {capacity}: the buffer never "
-            "holds more, so nothing would be learned"
-        )
-    if steps is not None and learning_starts > steps:
-        raise ValueError(
-            f"{named} = {learning_starts} must be <= steps = {steps}: the budget ends before "
-            "learning would start"
-        )
-    return learning_starts
 
 
 # train's options, all of which the lockstep engine takes

@@ -46,6 +46,7 @@ from replay_lab._checks import (
     check_flag,
     check_in_range,
     check_int,
+    check_learning_starts,
     check_positive_int,
 )
 from replay_lab.core import greedy_policy
@@ -256,7 +257,7 @@ def train_lockstep(
         capacity = check_positive_int("capacity", capacity)
         batch_size = check_positive_int("batch_size", batch_size)
         updates_per_step = check_positive_int("updates_per_step", updates_per_step)
-        learning_starts = _checked_learning_starts(learning_starts, batch_size, capacity, steps)
+        learning_starts = check_learning_starts(learning_starts, batch_size, capacity, steps)
     streams = [np.random.SeedSequence(seed).spawn(3) for seed in seeds]
     policy = BlockStreams([np.random.default_rng(p) for p, _, _ in streams], 2 * 256)
     environment = BlockStreams(
@@ -680,21 +681,3 @@ def _initial_tables(n_seeds: int, model: LockstepModel, q_init) -> np.ndarray:
     if values.dtype.kind not in "iuf" or not np.isfinite(values).all():
         raise ValueError("q_init must hold finite real numbers")
     return np.broadcast_to(values.astype(float), shape).copy()[None].repeat(n_seeds, axis=0)
-
-
-def _checked_learning_starts(learning_starts, batch_size, capacity, steps) -> int:
-    named = "learning_starts" if learning_starts is not None else "learning_starts (= batch_size)"
-    learning_starts = check_positive_int(
-        "learning_starts", batch_size if learning_starts is None else learning_starts
-    )
-    if learning_starts > capacity:
-        raise ValueError(
-            f"{named} = {learning_starts} must be <= capacity = {capacity}: the buffer never "
-            "holds more, so nothing would be learned"
-        )
-    if steps is not None and learning_starts > steps:
-        raise ValueError(
-            f"{named} = {learning_starts} must be <= steps = {steps}: the budget ends before "
-            "learning would start"
-        )
-    return learning_starts

@@ -1,84 +1,25 @@
-"""Self-checks for the notebooks' "Your turn" exercises, and a way to show library source.
-
-Each ``check_*`` function runs a student's function on many random cases and compares it
-with an independent computation. It returns a :class:`Verdict`, which a notebook shows as
-one line: not done yet (the stub still raises ``NotImplementedError``), correct, or the
-first case where it went wrong. A verdict is true only when the answer is correct.
-"""
+"""Self-checks for the exercises that turn one formula into code (notebooks 01-04)."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 
 import numpy as np
-from IPython.display import Code, display
 
 from replay_lab.core import q_update, td_error
 from replay_lab.envs import BlindCliffwalk
+from replay_lab.exercises.verdict import Verdict, check_value, run_cases
 from replay_lab.experiments.blind_cliffwalk import replay_memory
 
 __all__ = [
+    "HAND_UPDATE",
     "check_copies",
     "check_hand_update",
     "check_is_weights",
     "check_priorities",
     "check_ring_slot",
     "check_td_error",
-    "check_value",
-    "show_source",
 ]
-
-
-class Verdict:
-    """The outcome of a self-check: ``status`` is "correct", "not done yet" or "not right
-    yet"; shown in a notebook as its message, true only when correct."""
-
-    def __init__(self, status: str, message: str):
-        self.status, self.message = status, message
-
-    def __bool__(self) -> bool:
-        return self.status == "correct"
-
-    def __repr__(self) -> str:
-        return f"{self.status}: {self.message}"
-
-
-def show_source(obj) -> None:
-    """Display the source code of a replay_lab function or class, highlighted.
-
-    The notebooks show the library's own code rather than a copy that could drift.
-    """
-    display(Code(inspect.getsource(obj), language="python"))
-
-
-def _run_cases(
-    name: str, student: Callable, cases, expected: Callable, tol: float = 1e-9
-) -> Verdict:
-    """Compare ``student(*case)`` with ``expected(*case)`` on every case."""
-    for case in cases:
-        try:
-            answer = student(*case)
-        except NotImplementedError:
-            return Verdict("not done yet", f"{name} still raises NotImplementedError.")
-        want = expected(*case)
-        if (
-            answer is None
-            or np.shape(answer) != np.shape(want)
-            or not np.allclose(np.asarray(answer, dtype=float), want, atol=tol, rtol=tol)
-        ):
-            shown = ", ".join(_short(x) for x in case)
-            message = f"{name}({shown}) returned {_short(answer)}, expected {_short(want)}."
-            return Verdict("not right yet", message)
-    return Verdict("correct", f"{name} agrees with the reference on {len(cases)} random cases.")
-
-
-def _short(value) -> str:
-    if isinstance(value, np.ndarray):
-        return np.array2string(value, precision=4, threshold=8)
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return repr(value)
 
 
 def check_td_error(student: Callable, seed: int = 0) -> Verdict:
@@ -99,14 +40,14 @@ def check_td_error(student: Callable, seed: int = 0) -> Verdict:
                 float(rng.uniform(0.5, 1)),
             )
         )
-    return _run_cases("td_error", student, cases, td_error)
+    return run_cases("td_error", student, cases, td_error)
 
 
 def check_ring_slot(student: Callable) -> Verdict:
     """Check ``student(added, capacity) -> slot``: where the transition number ``added``
     (counting from 0) is written in a ring buffer of ``capacity`` slots."""
     cases = [(added, capacity) for capacity in (1, 3, 5, 8) for added in range(3 * capacity + 2)]
-    return _run_cases("ring_slot", student, cases, lambda added, capacity: added % capacity)
+    return run_cases("ring_slot", student, cases, lambda added, capacity: added % capacity)
 
 
 def check_copies(student: Callable) -> Verdict:
@@ -114,7 +55,7 @@ def check_copies(student: Callable) -> Verdict:
     states stores each transition of state ``k``, counted from the memory itself."""
     cases = [(k, n) for n in range(1, 12) for k in range(n)]
     counted = {n: replay_memory(BlindCliffwalk(n, seed=0)).copies for n in range(1, 12)}
-    return _run_cases("copies", student, cases, lambda k, n: counted[n][2 * k])
+    return run_cases("copies", student, cases, lambda k, n: counted[n][2 * k])
 
 
 def check_priorities(student: Callable, seed: int = 0) -> Verdict:
@@ -130,7 +71,7 @@ def check_priorities(student: Callable, seed: int = 0) -> Verdict:
         p = (np.abs(td_errors) + eps) ** alpha
         return p / p.sum()
 
-    return _run_cases("priorities", student, cases, reference)
+    return run_cases("priorities", student, cases, reference)
 
 
 def check_is_weights(student: Callable, seed: int = 0) -> Verdict:
@@ -148,7 +89,7 @@ def check_is_weights(student: Callable, seed: int = 0) -> Verdict:
         w = (n * probabilities) ** -beta
         return w / w.max()
 
-    return _run_cases("is_weights", student, cases, reference)
+    return run_cases("is_weights", student, cases, reference)
 
 
 # The transition worked by hand in notebook 01's exercise (the notebook states it in words).
@@ -170,12 +111,3 @@ def check_hand_update(answer: float | None) -> Verdict:
     q = np.array(case.pop("q"))
     q_update(q, **case)
     return check_value("Q(1, 0) after the update", answer, float(q[1, 0]), tol=1e-9)
-
-
-def check_value(name: str, answer: float | None, expected: float, tol: float = 1e-6) -> Verdict:
-    """Check a number worked out by hand (``answer`` None means not done yet)."""
-    if answer is None:
-        return Verdict("not done yet", f"fill in {name}.")
-    if abs(answer - expected) <= tol:
-        return Verdict("correct", f"{name} = {expected:.6g}.")
-    return Verdict("not right yet", f"{name} = {answer:.6g}? Check each term of the formula.")

@@ -62,7 +62,7 @@ from replay_lab.prioritized import RankBasedReplayBuffer
 from replay_lab.results import TrainResult
 from replay_lab.schedules import as_schedule
 
-__all__ = ["BlockStreams", "LockstepModel", "exact_for", "train_lockstep"]
+__all__ = ["AlikeStreams", "BlockStreams", "LockstepModel", "exact_for", "train_lockstep"]
 
 # Environments whose reset and step draw exactly one np_random.random() each, for a
 # categorical sample of initial_state_distrib and of P[s][a] (checked in their source).
@@ -91,22 +91,53 @@ class BlockStreams:
         self.block = block
         self.numbers = np.empty((len(self.generators), block))
         self.used = np.full(len(self.generators), block)  # all used: refill on first draw
+        self.headroom = 0  # at most this many more numbers can be drawn without a refill
 
     def draw(self, seeds: np.ndarray, n: int) -> np.ndarray:
         """The next ``n`` uniforms of each seed in ``seeds`` (distinct), shape (len, n)."""
-        short = seeds[self.used[seeds] + n > self.block]
-        for k in short.tolist():  # rare: once a block per seed
-            left = self.numbers[k, self.used[k] :]
-            self.numbers[k, : len(left)] = left
-            self.numbers[k, len(left) :] = self.generators[k].random(self.block - len(left))
-            self.used[k] = 0
+        if self.headroom < n:  # some seed may run out: refill those that would
+            for k in seeds[self.used[seeds] + n > self.block].tolist():
+                self._refill(k, self.used[k])
+                self.used[k] = 0
+            self.headroom = self.block - int(self.used.max())
         start = self.used[seeds]
         if n == 1:
             out = self.numbers[seeds, start][:, None]
         else:
             out = self.numbers[seeds[:, None], start[:, None] + np.arange(n)]
         self.used[seeds] = start + n
+        self.headroom -= n  # no pointer moved by more than n
         return out
+
+    def _refill(self, k: int, used: int) -> None:
+        """Move seed ``k``'s unused numbers to the front and draw the rest of the block."""
+        left = self.numbers[k, used:]
+        self.numbers[k, : len(left)] = left
+        self.numbers[k, len(left) :] = self.generators[k].random(self.block - len(left))
+
+
+class AlikeStreams(BlockStreams):
+    """Block streams for draws that every seed still running makes alike (the policy's two
+    uniforms per step, a batch per replay): one pointer shared by all seeds, so a draw is a
+    slice. A seed that has stopped never draws again, so refilling its row too is harmless.
+    """
+
+    def __init__(self, generators: Sequence[np.random.Generator], block: int):
+        super().__init__(generators, block)
+        self.position = block
+
+    def draw(self, seeds: np.ndarray, n: int) -> np.ndarray:
+        """The next ``n`` uniforms of each seed in ``seeds``, shape (len, n); ``seeds`` must
+        be the seeds still running (all of them when the slice covers every row)."""
+        if self.position + n > self.block:
+            for k in range(len(self.generators)):
+                self._refill(k, self.position)
+            self.position = 0
+        start = self.position
+        self.position = start + n
+        if len(seeds) == len(self.generators):
+            return self.numbers[:, start : start + n]
+        return self.numbers[seeds, start : start + n]
 
 
 class LockstepModel:
@@ -135,6 +166,7 @@ class LockstepModel:
         counts = np.bincount(model.pair, minlength=pairs)
         width = int(counts.max())
         self.cumulative = np.full((pairs, width), np.inf)
+        self.deterministic = width == 1
         self.n_outcomes = counts
         self.first = np.concatenate([[0], np.cumsum(counts)[:-1]])  # pair's first outcome
         for s in range(self.n_states):
@@ -158,6 +190,8 @@ class LockstepModel:
         """The outcome (an index into ``next_state``, ``reward``, ``terminated``) drawn by
         ``u`` for each (state, action)."""
         pair = states * self.n_actions + actions
+        if self.deterministic:  # one outcome per pair: it is drawn whatever u is
+            return self.first[pair]
         below = (self.cumulative[pair] <= u[:, None]).sum(axis=1)  # running sums are sorted
         return self.first[pair] + np.where(below == self.n_outcomes[pair], 0, below)
 
@@ -259,7 +293,7 @@ def train_lockstep(
         updates_per_step = check_positive_int("updates_per_step", updates_per_step)
         learning_starts = check_learning_starts(learning_starts, batch_size, capacity, steps)
     streams = [np.random.SeedSequence(seed).spawn(3) for seed in seeds]
-    policy = BlockStreams([np.random.default_rng(p) for p, _, _ in streams], 2 * 256)
+    policy = AlikeStreams([np.random.default_rng(p) for p, _, _ in streams], 2 * 256)
     environment = BlockStreams(
         [seeding.np_random(int(e.generate_state(1)[0]))[0] for _, e, _ in streams], 256
     )
@@ -288,92 +322,104 @@ def _run(
     q, model, policy, environment, buffer, recorder, *, episodes, steps, alpha, gamma,
     epsilon, beta, ties, max_steps, batch_size, updates_per_step, learning_starts,
 ) -> None:  # fmt: skip
-    """The lockstep loop: every active seed makes one step per iteration."""
+    """The lockstep loop: every active seed makes one step per iteration.
+
+    Q is addressed by rows: seed ``k``'s ``Q(s, .)`` is row ``k * n_states + s`` of
+    ``rows``, its ``Q(s, a)`` is ``flat[row * n_actions + a]`` (both views of ``q``).
+    """
     n_seeds, n_states, n_actions = q.shape
-    flat = q.reshape(-1)  # a view: seed k's Q(s, a) is flat[k * n_states * n_actions + ...]
-    table = np.arange(n_seeds) * (n_states * n_actions)
-    actions = np.arange(n_actions)
+    flat, rows = q.reshape(-1), q.reshape(-1, n_actions)
+    discount_of = gamma * (1 - model.terminated.astype(float))  # per outcome
     limit = min(model.time_limit or math.inf, max_steps or math.inf)
     active = np.arange(n_seeds)
+    chosen = slice(None)  # active, as a cheap index while every seed is running
+    first_row = active * n_states  # of the active seeds
     state = np.zeros(n_seeds, dtype=np.int64)
-    starting = np.ones(n_seeds, dtype=bool)  # needs a reset before its next step
     episode_steps = np.zeros(n_seeds, dtype=np.int64)
+    new = active  # the seeds that need a reset before their next step
     step = 0
-    while len(active):
-        new = active[starting[active]]
+    while True:
         if len(new):
             state[new] = model.reset(environment.draw(new, 1)[:, 0])
-            starting[new] = False
             episode_steps[new] = 0
-        s = state[active]
+        s = state[chosen]
         eps = check_in_range("epsilon", epsilon(step), 0, 1)
-        uniforms = policy.draw(active, 2)
-        a = _epsilon_greedy(flat, table[active] + s * n_actions, actions, uniforms, eps, ties)
+        row = first_row + s
+        a = _epsilon_greedy(rows[row], policy.draw(active, 2), eps, ties)
         outcome = model.step(s, a, environment.draw(active, 1)[:, 0])
         s_next, r = model.next_state[outcome], model.reward[outcome]
-        terminated = model.terminated[outcome]
         step += 1
-        episode_steps[active] += 1
+        episode_steps[chosen] += 1
         out_of_steps = step == steps
-        truncated = (episode_steps[active] == limit) | out_of_steps
         if buffer is None:
-            sa = table[active] + s * n_actions + a
-            nxt = (table[active] + s_next * n_actions)[:, None] + actions
-            discount = gamma * (1 - terminated.astype(float))
-            _apply_in_order(flat, sa[None], nxt[None], r[None], discount[None], alpha, None)
-            recorder.updates[active] += 1
+            cell = row * n_actions + a
+            target = r + discount_of[outcome] * np.maximum.reduce(rows[first_row + s_next], 1)
+            value = flat[cell]
+            flat[cell] = value + alpha * (target - value)  # as q_update: alpha * delta
+            recorder.updates[chosen] += 1
         else:
             buffer.add(active, outcome)
             if buffer.size >= learning_starts:
                 for _ in range(updates_per_step):
                     # the schedule sees the index of this step, as in q_learning
                     b = check_in_range("beta", beta(step - 1), 0, 1)
-                    sa, nxt, rewards, discount, weights, slots = buffer.sample(active, b, table)
-                    deltas = _apply_in_order(flat, sa, nxt, rewards, discount, alpha, weights)
-                    buffer.feedback(active, slots, deltas)
-                    recorder.replayed(active, slots, buffer.added)
-        recorder.stepped(active, r)
-        state[active] = s_next
-        done = terminated | truncated
-        ended = active[done]
-        if len(ended):
-            recorder.episodes_ended(ended, episode_steps[ended], q)
-            starting[ended] = True
+                    batch = buffer.sample(active, b, first_row)
+                    deltas = _apply_in_order(flat, rows, alpha, *batch[:-1])
+                    buffer.feedback(active, batch[-1], deltas)
+                    recorder.replayed(active, batch[-1], buffer.added)
+        recorder.episode_return[chosen] += r
+        state[chosen] = s_next
+        if out_of_steps:
+            done = np.ones(len(active), dtype=bool)
+        else:
+            done = model.terminated[outcome] | (episode_steps[chosen] == limit)
+        new = active[done]
+        if len(new):
+            recorder.episodes_ended(new, episode_steps[new], q)
         if out_of_steps:
             return
-        if episodes is not None:
-            active = active[recorder.episodes[active] < episodes]
+        if episodes is not None and len(new):
+            running = recorder.episodes[active] < episodes
+            if not running.all():
+                active, first_row = active[running], first_row[running]
+                if not len(active):
+                    return
+                chosen = active
+                new = new[recorder.episodes[new] < episodes]
 
 
-def _epsilon_greedy(flat, rows, actions, uniforms, epsilon, ties) -> np.ndarray:
-    """:func:`~replay_lab.core.epsilon_greedy` for many rows: ``explore, pick`` per row."""
-    values = flat[rows[:, None] + actions]
+def _epsilon_greedy(values, uniforms, epsilon, ties) -> np.ndarray:
+    """:func:`~replay_lab.core.epsilon_greedy` for many rows of Q (seeds, actions), with
+    the two uniforms ``explore, pick`` of each row."""
     explore, pick = uniforms[:, 0], uniforms[:, 1]
+    n_actions = values.shape[1]
     if ties == "random":
-        greedy = values == values.max(axis=1, keepdims=True)
-        k = (pick * greedy.sum(axis=1)).astype(np.int64)  # int(pick * len(candidates))
+        greedy = values == np.maximum.reduce(values, 1)[:, None]
+        k = (pick * np.add.reduce(greedy, 1)).astype(np.int64)  # int(pick * len(candidates))
         chosen = (np.cumsum(greedy, axis=1) > k[:, None]).argmax(axis=1)  # the k-th greedy
     else:
         chosen = values.argmax(axis=1)
-    anything = (pick * len(actions)).astype(np.int64)
-    return np.where(explore < epsilon, anything, chosen)
+    return np.where(explore < epsilon, (pick * n_actions).astype(np.int64), chosen)
 
 
-def _apply_in_order(flat, sa, nxt, rewards, discount, alpha, weights) -> np.ndarray:
+def _apply_in_order(flat, rows, alpha, cells, next_rows, rewards, discount, weights):
     """Q-learning updates of a batch per seed, arrays of shape (batch, seeds): position
     ``j`` of every seed at once, positions one after the other as ``q_update`` does.
 
-    ``sa`` are flat indices of Q(s, a), ``nxt`` of the next state's row (batch, seeds,
-    actions), ``discount`` is ``gamma * (1 - terminated)``. Returns the TD errors.
+    ``cells`` are flat indices of Q(s, a), ``next_rows`` the rows of Q(s', .), ``discount``
+    is ``gamma * (1 - terminated)``. Returns the TD errors.
+
+    Order matters: updates of one seed often touch the same numbers (a later one reads
+    the row an earlier one wrote into), so the positions go one by one, each in the fewest
+    numpy calls: the target, the error, the new value, written once.
     """
-    deltas = np.empty(sa.shape)
+    deltas = np.empty(cells.shape)
     largest = np.maximum.reduce  # ndarray.max without its Python wrapper
-    steps = alpha if weights is None else alpha * weights  # alpha * w, as q_update
-    for j in range(len(sa)):
-        target = rewards[j] + discount[j] * largest(flat[nxt[j]], axis=1)
-        delta = target - flat[sa[j]]
-        flat[sa[j]] += (steps if weights is None else steps[j]) * delta
-        deltas[j] = delta
+    steps = alpha * weights if weights is not None else np.full(cells.shape, alpha)
+    for cell, row, r, d, step, delta in zip(cells, next_rows, rewards, discount, steps, deltas):
+        value = flat[cell]
+        np.subtract(r + d * largest(rows[row], 1), value, out=delta)
+        flat[cell] = value + step * delta  # alpha * w * delta, as q_update
     return deltas
 
 
@@ -386,12 +432,12 @@ class _UniformBuffers:
         self.capacity, self.batch_size = capacity, batch_size
         self.combined = options.get("combined", False)
         self.n_actions = model.n_actions
-        self.streams = BlockStreams(generators, max(64 * batch_size * updates_per_step, 1024))
+        self.streams = AlikeStreams(generators, max(64 * batch_size * updates_per_step, 1024))
         # A transition is one outcome of the model: store its index (4 bytes), and read
-        # s * n_actions + a, s' * n_actions, r and gamma * (1 - terminated) off the model.
+        # s * n_actions + a, s', r and gamma * (1 - terminated) off the model.
         self.outcomes = np.zeros((n_seeds, capacity), dtype=np.int32)
         self.sa = model.tabular.pair
-        self.next_row = model.next_state * model.n_actions
+        self.next_state = model.next_state
         self.rewards = model.reward
         self.discount = gamma * (1 - model.terminated.astype(float))
         self.model = model
@@ -405,22 +451,22 @@ class _UniformBuffers:
         self.outcomes[seeds, self.added % self.capacity] = outcome
         self.added += 1
 
-    def sample(self, seeds, beta, table):
-        """A batch per seed, as arrays of shape (batch, seeds) for the in-order updates."""
+    def sample(self, seeds, beta, first_row):
+        """A batch per seed, as arrays of shape (batch, seeds) for the in-order updates
+        (``first_row``: the row of each seed's Q(0, .))."""
         size = self.size
         u = self.streams.draw(seeds, self.batch_size)
         slots = np.minimum((u * size).astype(np.int64), size - 1)
         if self.combined:
             slots[:, -1] = (self.added - 1) % self.capacity  # the newest transition
-        return self._gather(seeds, slots, table, None)
+        return self._gather(seeds, slots, first_row, None)
 
-    def _gather(self, seeds, slots, table, weights):
+    def _gather(self, seeds, slots, first_row, weights):
         outcome = np.ascontiguousarray(self.outcomes[seeds[:, None], slots].T)  # (batch, seeds)
-        base = table[seeds]
-        sa = base + self.sa[outcome]
-        nxt = (base + self.next_row[outcome])[:, :, None] + np.arange(self.n_actions)
+        cells = first_row * self.n_actions + self.sa[outcome]
+        next_rows = first_row + self.next_state[outcome]
         rewards, discount = self.rewards[outcome], self.discount[outcome]
-        return sa, nxt, rewards, discount, None if weights is None else weights.T, slots
+        return cells, next_rows, rewards, discount, None if weights is None else weights.T, slots
 
     def feedback(self, seeds, slots, deltas) -> None:
         """Uniform replay has no priorities."""
@@ -469,7 +515,7 @@ class _ProportionalBuffers(_UniformBuffers):
             node //= 2
             self.tree[:, node] = self.tree[:, 2 * node] + self.tree[:, 2 * node + 1]
 
-    def sample(self, seeds, beta, table):
+    def sample(self, seeds, beta, first_row):
         b = self.batch_size
         tree = self.tree.reshape(-1)  # a view: node k of seed i is tree[i * width + k]
         base = (seeds * self.width)[:, None]
@@ -480,7 +526,7 @@ class _ProportionalBuffers(_UniformBuffers):
         slots = self._find(seeds, tree, base, prefix)
         probabilities = tree[base + self.first_leaf + slots] / total[:, None]
         weights = (probabilities.min(axis=1, keepdims=True) / probabilities) ** beta
-        return self._gather(seeds, slots, table, weights)
+        return self._gather(seeds, slots, first_row, weights)
 
     def _find(self, seeds, tree, base, u):
         """``SumTree.find`` of every row's prefix sums ``u`` (seeds, batch) in its tree."""
@@ -573,12 +619,12 @@ class _RankBuffers(_UniformBuffers):
         for k, *transition in transitions:
             self.buffers[k].add(*transition)
 
-    def sample(self, seeds, beta, table):
+    def sample(self, seeds, beta, first_row):
         batches = [self.buffers[k].sample(self.batch_size, beta) for k in seeds.tolist()]
         self.batches = dict(zip(seeds.tolist(), batches, strict=True))
         slots = np.array([batch.indices for batch in batches])
         weights = np.array([batch.weights for batch in batches])
-        return self._gather(seeds, slots, table, weights)
+        return self._gather(seeds, slots, first_row, weights)
 
     def feedback(self, seeds, slots, deltas) -> None:
         for k, column in zip(seeds.tolist(), deltas.T, strict=True):
@@ -600,8 +646,12 @@ class _Recorder:
                     f"q_star must have shape {(model.n_states, model.n_actions)}, "
                     f"got {np.shape(q_star)}"
                 )
-            self.states = reachable_states(model.tabular)
-            self.target = np.asarray(q_star)[self.states]
+            states = np.arange(model.n_states)[reachable_states(model.tabular)]
+            # the flat cells Q(s, .) of the reachable states in one table, and Q* there
+            self.cells = (states[:, None] * model.n_actions + np.arange(model.n_actions)).ravel()
+            self.target = np.asarray(q_star, dtype=float)[states].ravel()
+            if not np.isfinite(self.target).all():
+                raise ValueError("q and q_star must be finite where they are compared")
         if greedy_gamma is not None and not greedy_gamma < 1:
             raise ValueError(f"gamma must be < 1 for exact greedy values, got {greedy_gamma}")
         self.model = model.tabular
@@ -610,6 +660,7 @@ class _Recorder:
         self.episode_return = np.zeros(n_seeds)
         self.ages = np.zeros((n_seeds, capacity), dtype=np.int64) if capacity else None
         self.log: list[tuple] = []  # per step with episode ends: who, which, the metrics
+        self.missing = np.full(n_seeds, np.nan)  # a metric not measured (never written)
 
     def stepped(self, seeds, rewards) -> None:
         self.episode_return[seeds] += rewards
@@ -624,14 +675,12 @@ class _Recorder:
             np.add.at(self.ages, (seeds[:, None], added - 1 - ids), 1)
 
     def episodes_ended(self, seeds, lengths, q) -> None:
-        errors = np.full(len(seeds), np.nan)
+        errors = greedy = self.missing[: len(seeds)]
         if self.q_star is not None:
-            differences = (q[seeds][:, self.states] - self.target).reshape(len(seeds), -1)
-            errors = np.sqrt(np.mean(differences**2, axis=1))
-            if not np.isfinite(errors).all():
-                raise ValueError("q and q_star must be finite where they are compared")
-        greedy = np.full(len(seeds), np.nan)
+            differences = q.reshape(-1)[(seeds * q[0].size)[:, None] + self.cells] - self.target
+            errors = np.sqrt(np.add.reduce(differences * differences, 1) / self.cells.size)
         if self.greedy_gamma is not None:
+            greedy = np.full(len(seeds), np.nan)
             for i, k in enumerate(seeds.tolist()):
                 values = policy_evaluation(self.model, greedy_policy(q[k]), self.greedy_gamma)
                 greedy[i] = start_value(self.model, values)

@@ -505,17 +505,44 @@ class _ProportionalBuffers(_UniformBuffers):
         self.top = min(self.depth, 8)
         self.max_priority = np.ones(n_seeds)
         self.new_value = np.ones(n_seeds)  # max_priority ** exponent, by Python's pow
+        self.pending: list[np.ndarray] = []  # leaves written, sums above not yet updated
+        # whole-level recomputes are cheaper than path updates up to ~4096 nodes a level
+        self.whole_levels = min(self.depth, max(0, (4096 // n_seeds).bit_length() - 1))
 
     def add(self, seeds, outcome) -> None:
         slot = self.added % self.capacity
         super().add(seeds, outcome)
         node = self.first_leaf + slot
         self.tree[seeds, node] = self.new_value[seeds]
-        while node > 1:  # every seed's column: unchanged children give unchanged sums
-            node //= 2
-            self.tree[:, node] = self.tree[:, 2 * node] + self.tree[:, 2 * node + 1]
+        self.pending.append(seeds * self.width + node)
+
+    def _settle(self) -> None:
+        """Recompute the sums above the leaves written since the last time (a new
+        transition's and the last feedback's together): each parent from its two children,
+        level by level as ``SumTree.update`` does, so the sums are the readable ones. Deep
+        levels follow the written paths; the top ``whole_levels`` are recomputed whole for
+        every seed, one numpy call each (an unchanged parent gets its own sum back)."""
+        if not self.pending:
+            return
+        leaves = np.concatenate(self.pending)
+        self.pending = []
+        tree = self.tree.reshape(-1)  # a view: node m of seed k is tree[k * width + m]
+        nodes = leaves % self.width
+        base = leaves - nodes
+        for _ in range(self.depth - self.whole_levels):
+            nodes = nodes >> 1
+            parent = base + nodes
+            left = parent + nodes  # base + 2 * node
+            tree[parent] = tree[left] + tree[left + 1]
+        for level in reversed(range(self.whole_levels)):
+            first = 2**level
+            self.tree[:, first : 2 * first] = (
+                self.tree[:, 2 * first : 4 * first : 2]
+                + self.tree[:, 2 * first + 1 : 4 * first : 2]
+            )
 
     def sample(self, seeds, beta, first_row):
+        self._settle()
         b = self.batch_size
         tree = self.tree.reshape(-1)  # a view: node k of seed i is tree[i * width + k]
         base = (seeds * self.width)[:, None]
@@ -568,16 +595,9 @@ class _ProportionalBuffers(_UniformBuffers):
         b = slots.shape[1]
         later = np.triu(np.ones((b, b), dtype=bool), k=1)  # later[j, i]: i comes after j
         last = ~((slots[:, :, None] == slots[:, None, :]) & later).any(axis=2)
-        tree = self.tree.reshape(-1)  # a view: node k of seed i is tree[i * width + k]
-        base = (seeds * self.width)[:, None]
-        leaves = (base + self.first_leaf + slots)[last]
-        tree[leaves] = scaled[last]
-        base = np.broadcast_to(base, slots.shape)[last]
-        nodes = leaves - base  # per seed, then flat below
-        for _ in range(self.depth):
-            nodes = nodes // 2  # the parents (a shared parent is computed twice, the same)
-            left = base + 2 * nodes
-            tree[base + nodes] = tree[left] + tree[left + 1]
+        leaves = (seeds * self.width + self.first_leaf)[:, None] + slots
+        self.tree.reshape(-1)[leaves[last]] = scaled[last]
+        self.pending.append(leaves[last])
         largest = priorities.max(axis=1)
         grown = largest > self.max_priority[seeds]
         if grown.any():

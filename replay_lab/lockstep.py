@@ -416,7 +416,8 @@ def _apply_in_order(flat, rows, alpha, cells, next_rows, rewards, discount, weig
     deltas = np.empty(cells.shape)
     largest = np.maximum.reduce  # ndarray.max without its Python wrapper
     steps = alpha * weights if weights is not None else np.full(cells.shape, alpha)
-    for cell, row, r, d, step, delta in zip(cells, next_rows, rewards, discount, steps, deltas):
+    batch = zip(cells, next_rows, rewards, discount, steps, deltas, strict=True)
+    for cell, row, r, d, step, delta in batch:
         value = flat[cell]
         np.subtract(r + d * largest(rows[row], 1), value, out=delta)
         flat[cell] = value + step * delta  # alpha * w * delta, as q_update

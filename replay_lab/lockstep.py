@@ -390,16 +390,19 @@ def _run(
 
 def _epsilon_greedy(values, uniforms, epsilon, ties) -> np.ndarray:
     """:func:`~replay_lab.core.epsilon_greedy` for many rows of Q (seeds, actions), with
-    the two uniforms ``explore, pick`` of each row."""
+    the two uniforms ``explore, pick`` of each row: the candidates are every action when
+    exploring, else the greedy ones (the first only, with ``ties="first"``), and the
+    choice is candidate number ``int(pick * len(candidates))``."""
     explore, pick = uniforms[:, 0], uniforms[:, 1]
-    n_actions = values.shape[1]
     if ties == "random":
-        greedy = values == np.maximum.reduce(values, 1)[:, None]
-        k = (pick * np.add.reduce(greedy, 1)).astype(np.int64)  # int(pick * len(candidates))
-        chosen = (np.cumsum(greedy, axis=1) > k[:, None]).argmax(axis=1)  # the k-th greedy
+        candidates = values == np.maximum.reduce(values, 1)[:, None]
     else:
-        chosen = values.argmax(axis=1)
-    return np.where(explore < epsilon, (pick * n_actions).astype(np.int64), chosen)
+        candidates = np.arange(values.shape[1]) == values.argmax(axis=1)[:, None]
+    candidates |= (explore < epsilon)[:, None]
+    # candidate k = int(pick * n) is the first whose running count exceeds pick * n
+    # (for a whole number c, c > int(x) exactly when c > x)
+    beyond = np.cumsum(candidates, axis=1) > (pick * np.add.reduce(candidates, 1))[:, None]
+    return beyond.argmax(axis=1)
 
 
 def _apply_in_order(flat, rows, alpha, cells, next_rows, rewards, discount, weights):

@@ -174,6 +174,8 @@ class LockstepModel:
                 probabilities = np.asarray([outcome[0] for outcome in base.P[s][a]])
                 pair = s * self.n_actions + a
                 self.cumulative[pair, : counts[pair]] = np.cumsum(probabilities)
+        last = self.cumulative[np.arange(pairs), counts - 1]
+        self.complete = bool((last >= 1.0).all())  # no u in [0, 1) falls past the last
         self.next_state = model.next_state
         self.reward = model.reward
         self.terminated = model.terminated
@@ -183,7 +185,7 @@ class LockstepModel:
 
     def reset(self, u: np.ndarray) -> np.ndarray:
         """The start states drawn by the uniforms ``u``."""
-        drawn = np.searchsorted(self.initial_cumulative, u, side="right")
+        drawn = self.initial_cumulative.searchsorted(u, side="right")
         return np.where(drawn == len(self.initial_cumulative), 0, drawn)
 
     def step(self, states: np.ndarray, actions: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -192,7 +194,9 @@ class LockstepModel:
         pair = states * self.n_actions + actions
         if self.deterministic:  # one outcome per pair: it is drawn whatever u is
             return self.first[pair]
-        below = (self.cumulative[pair] <= u[:, None]).sum(axis=1)  # running sums are sorted
+        below = np.add.reduce(self.cumulative[pair] <= u[:, None], 1)  # the sums are sorted
+        if self.complete:  # every pair's sums reach 1 > u: some outcome's sum exceeds u
+            return self.first[pair] + below
         return self.first[pair] + np.where(below == self.n_outcomes[pair], 0, below)
 
 
@@ -295,7 +299,7 @@ def train_lockstep(
     streams = [np.random.SeedSequence(seed).spawn(3) for seed in seeds]
     policy = AlikeStreams([np.random.default_rng(p) for p, _, _ in streams], 2 * 256)
     environment = BlockStreams(
-        [seeding.np_random(int(e.generate_state(1)[0]))[0] for _, e, _ in streams], 256
+        [seeding.np_random(int(e.generate_state(1)[0]))[0] for _, e, _ in streams], 1024
     )
     if replay is not None:
         buffer = _REPLAYS[replay](
@@ -401,7 +405,8 @@ def _epsilon_greedy(values, uniforms, epsilon, ties) -> np.ndarray:
     candidates |= (explore < epsilon)[:, None]
     # candidate k = int(pick * n) is the first whose running count exceeds pick * n
     # (for a whole number c, c > int(x) exactly when c > x)
-    beyond = np.cumsum(candidates, axis=1) > (pick * np.add.reduce(candidates, 1))[:, None]
+    running = np.add.accumulate(candidates, axis=1, dtype=np.intp)
+    beyond = running > (pick * running[:, -1])[:, None]
     return beyond.argmax(axis=1)
 
 

@@ -242,6 +242,34 @@ def outcome_counts(env_id, repeats, rng, engine=True, distort=False):
     return counts
 
 
+class FixedDraw:
+    """A stand-in for np_random whose random() returns the given number."""
+
+    def __init__(self, u):
+        self.u = u
+
+    def random(self):
+        return self.u
+
+
+@pytest.mark.parametrize("probabilities", [[0.1] * 10, [0.5, 0.3, 0.2], [1 / 3] * 3, [1.0]])
+def test_an_outcome_is_the_one_gymnasiums_categorical_sample_draws(probabilities):
+    """Also where the running sums stop just short of 1 (ten times 0.1): a u above the last
+    sum draws outcome 0, as np.argmax of all-False does in gymnasium."""
+    n = len(probabilities)
+    P = {0: {0: [(p, k % 2, float(k), False) for k, p in enumerate(probabilities)]}}
+    P[1] = {0: [(1.0, 1, 0.0, True)]}
+    model = LockstepModel(ModelEnv(P, [1.0, 0.0]))
+    assert model.complete == (np.cumsum(probabilities)[-1] >= 1.0)
+    edges = np.cumsum(probabilities)
+    u = np.concatenate([edges[edges < 1], np.nextafter(edges[edges < 1], 0)])
+    u = np.concatenate([u, [0.0, np.nextafter(1.0, 0), 0.5]])
+    outcomes = model.step(np.zeros(len(u), dtype=np.int64), np.zeros(len(u), dtype=np.int64), u)
+    expected = [categorical_sample(probabilities, FixedDraw(x)) for x in u]
+    np.testing.assert_array_equal(outcomes, expected)  # outcome k of pair (0, 0) is index k
+    assert n == 1 or not model.deterministic
+
+
 @pytest.mark.parametrize(
     "env_id, repeats",
     [("FrozenLake-v1", 150), ("FrozenLake8x8-v1", 60), ("CliffWalking-v1", 5), ("Taxi-v4", 5),

@@ -22,7 +22,6 @@ from replay_lab.exercises.formulas import (
     check_hand_update,
     check_is_weights,
     check_priorities,
-    check_ring_slot,
     check_td_error,
 )
 from replay_lab.exercises.replay import LOOP_SETTINGS, check_replay_loop, check_ring_buffer
@@ -38,7 +37,6 @@ __all__ = [
     "check_priorities",
     "check_replay_loop",
     "check_ring_buffer",
-    "check_ring_slot",
     "check_td_error",
     "check_value",
     "show_source",

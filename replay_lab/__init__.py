@@ -9,6 +9,7 @@ The pieces, one module per idea:
 - :mod:`replay_lab.envs`: ground truth (value iteration, exact policy values, Q-error)
 - :mod:`replay_lab.schedules`: hyperparameters that change over training
 - :mod:`replay_lab.agents`: the training loop, over one or many seeds
+- :mod:`replay_lab.replay_order`: one stored dataset replayed in different orders
 - :mod:`replay_lab.recorder`, :mod:`replay_lab.results`: what a run records and returns
 - :mod:`replay_lab.stats`: the mean over seeds and its 95% confidence band
 - :mod:`replay_lab.plotting` (a package, one module per kind of figure),
@@ -66,6 +67,7 @@ _SUBMODULES = {
     "experiments",
     "plotting",
     "recorder",
+    "replay_order",
     "stats",
     "widgets",
 }

@@ -8,7 +8,6 @@ from replay_lab.exercises import (
     check_hand_update,
     check_is_weights,
     check_priorities,
-    check_ring_slot,
     check_td_error,
     check_value,
 )
@@ -49,7 +48,6 @@ def unnormalised_weights(probabilities, n, beta):
     ("check", "right", "wrong"),
     [
         (check_td_error, right_td_error, always_bootstraps),
-        (check_ring_slot, lambda added, capacity: added % capacity, lambda added, capacity: added),
         (check_priorities, right_priorities, signed_priorities),
         (check_is_weights, right_weights, unnormalised_weights),
     ],

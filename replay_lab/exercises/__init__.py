@@ -6,7 +6,8 @@ shows as one line: not done yet (the stub still raises ``NotImplementedError``),
 the first case where it went wrong. A verdict is true only when the answer is correct.
 
 One module per topic: :mod:`~replay_lab.exercises.verdict` (the verdict and the case loop),
-:mod:`~replay_lab.exercises.formulas` (one formula into code).
+:mod:`~replay_lab.exercises.formulas` (one formula into code),
+:mod:`~replay_lab.exercises.replay` (notebook 02: a ring buffer and the replay loop).
 """
 
 from __future__ import annotations
@@ -21,19 +22,21 @@ from replay_lab.exercises.formulas import (
     check_hand_update,
     check_is_weights,
     check_priorities,
-    check_ring_slot,
     check_td_error,
 )
+from replay_lab.exercises.replay import LOOP_SETTINGS, check_replay_loop, check_ring_buffer
 from replay_lab.exercises.verdict import Verdict, check_value
 
 __all__ = [
     "HAND_UPDATE",
+    "LOOP_SETTINGS",
     "Verdict",
     "check_copies",
     "check_hand_update",
     "check_is_weights",
     "check_priorities",
-    "check_ring_slot",
+    "check_replay_loop",
+    "check_ring_buffer",
     "check_td_error",
     "check_value",
     "show_source",

@@ -17,7 +17,6 @@ __all__ = [
     "check_hand_update",
     "check_is_weights",
     "check_priorities",
-    "check_ring_slot",
     "check_td_error",
 ]
 
@@ -41,13 +40,6 @@ def check_td_error(student: Callable, seed: int = 0) -> Verdict:
             )
         )
     return run_cases("td_error", student, cases, td_error)
-
-
-def check_ring_slot(student: Callable) -> Verdict:
-    """Check ``student(added, capacity) -> slot``: where the transition number ``added``
-    (counting from 0) is written in a ring buffer of ``capacity`` slots."""
-    cases = [(added, capacity) for capacity in (1, 3, 5, 8) for added in range(3 * capacity + 2)]
-    return run_cases("ring_slot", student, cases, lambda added, capacity: added % capacity)
 
 
 def check_copies(student: Callable) -> Verdict:

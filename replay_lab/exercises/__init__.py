@@ -6,7 +6,8 @@ shows as one line: not done yet (the stub still raises ``NotImplementedError``),
 the first case where it went wrong. A verdict is true only when the answer is correct.
 
 One module per topic: :mod:`~replay_lab.exercises.verdict` (the verdict and the case loop),
-:mod:`~replay_lab.exercises.formulas` (one formula into code).
+:mod:`~replay_lab.exercises.formulas` (one formula into code),
+:mod:`~replay_lab.exercises.prioritized` (the sum tree and proportional sampling).
 """
 
 from __future__ import annotations
@@ -19,21 +20,27 @@ from replay_lab.exercises.formulas import (
     HAND_UPDATE,
     check_copies,
     check_hand_update,
-    check_is_weights,
-    check_priorities,
     check_ring_slot,
     check_td_error,
+)
+from replay_lab.exercises.prioritized import (
+    SumTreeExercise,
+    check_probabilities,
+    check_sampling,
+    check_sum_tree,
 )
 from replay_lab.exercises.verdict import Verdict, check_value
 
 __all__ = [
     "HAND_UPDATE",
+    "SumTreeExercise",
     "Verdict",
     "check_copies",
     "check_hand_update",
-    "check_is_weights",
-    "check_priorities",
+    "check_probabilities",
     "check_ring_slot",
+    "check_sampling",
+    "check_sum_tree",
     "check_td_error",
     "check_value",
     "show_source",

@@ -162,13 +162,12 @@ def test_sum_tree_check_rejects_typical_mistakes_and_says_why(wrong, words):
     assert words in verdict.message, verdict.message
 
 
-def test_sum_tree_check_of_find_does_not_depend_on_update():
-    class WrongUpdateRightFind(ParentsNotUpdated):
-        pass
+def test_sum_tree_check_reports_update_before_find():
+    class BothWrong(StrictBoundary):
+        update = ParentsNotUpdated.update
 
-    # update is reported first; with update right, a wrong find is reported on its own.
-    assert "update" not in check_sum_tree(StrictBoundary).message.split(":")[0]
-    assert "recomputed" in check_sum_tree(WrongUpdateRightFind).message
+    assert "recomputed" in check_sum_tree(BothWrong).message
+    assert "find(" in check_sum_tree(StrictBoundary).message  # update right: find is checked
 
 
 # The probabilities P(i).

@@ -1,4 +1,4 @@
-"""Self-checks for the exercises that turn one formula into code (notebooks 01-04)."""
+"""Self-checks for the exercises that turn one formula into code (notebooks 01, 02 and 04)."""
 
 from __future__ import annotations
 

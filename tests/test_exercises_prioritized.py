@@ -162,6 +162,14 @@ def test_sum_tree_check_rejects_typical_mistakes_and_says_why(wrong, words):
     assert words in verdict.message, verdict.message
 
 
+def test_checks_name_a_wrong_kind_of_argument():
+    for wrong in (RightTree(4), object, SumTree):
+        with pytest.raises(TypeError, match="tree_class"):
+            check_sum_tree(wrong)
+    with pytest.raises(TypeError, match="student"):
+        check_sampling(None)
+
+
 def test_sum_tree_check_reports_update_before_find():
     class BothWrong(StrictBoundary):
         update = ParentsNotUpdated.update

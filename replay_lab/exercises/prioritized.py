@@ -76,6 +76,11 @@ def check_sum_tree(tree_class: Callable[[int], SumTreeExercise], seed: int = 0) 
     every boundary of the running sums, at 0, at the total and at random points, against
     a linear scan of the running sums.
     """
+    if not (isinstance(tree_class, type) and issubclass(tree_class, SumTreeExercise)):
+        raise TypeError(
+            "tree_class must be your class, a subclass of SumTreeExercise (MySumTree, "
+            f"not MySumTree()), got {tree_class!r}"
+        )
     rng = np.random.default_rng(seed)
     verdict = _check_updates(tree_class, rng)
     if verdict is not None:
@@ -264,6 +269,8 @@ def check_sampling(student: Callable, seed: int = 0) -> Verdict:
     and a chi-square test of 8,000 draws against the exact probabilities (seeded, so the
     verdict is the same every time; a right answer fails it with probability about 1e-6).
     """
+    if not callable(student):
+        raise TypeError(f"student must be your sample function, got {student!r}")
     rng = np.random.default_rng(seed)
     cases = [
         (np.array([0.05, 0.1, 0.15, 0.2, 0.5]), 8, 0.5),

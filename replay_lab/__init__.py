@@ -26,7 +26,12 @@ import importlib
 from replay_lab import _pyodide  # noqa: F401  (first: in the browser, before gymnasium loads)
 from replay_lab.buffers import Batch, ReplayBuffer
 from replay_lab.core import epsilon_greedy, greedy_policy, q_update, td_error
-from replay_lab.prioritized import PrioritizedReplayBuffer, RankBasedReplayBuffer, priority
+from replay_lab.prioritized import (
+    PrioritizedReplayBuffer,
+    RankBasedReplayBuffer,
+    importance_weights,
+    priority,
+)
 from replay_lab.results import TrainResult
 from replay_lab.schedules import LinearSchedule
 from replay_lab.sumtree import SumTree
@@ -98,6 +103,7 @@ __all__ = [
     "epsilon_greedy",
     "evaluate_greedy",
     "greedy_policy",
+    "importance_weights",
     "learn_from_batch",
     "make_buffer",
     "policy_evaluation",

@@ -32,11 +32,11 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from replay_lab._checks import check_in_range
+from replay_lab._checks import as_real_array, check_in_range
 from replay_lab.buffers import Batch, ReplayBuffer
 from replay_lab.sumtree import SumTree
 
-__all__ = ["PrioritizedReplayBuffer", "RankBasedReplayBuffer", "priority"]
+__all__ = ["PrioritizedReplayBuffer", "RankBasedReplayBuffer", "importance_weights", "priority"]
 
 
 def priority(td_errors: np.ndarray, priority_floor: float) -> np.ndarray:
@@ -50,6 +50,10 @@ def importance_weights(probabilities: np.ndarray, beta: float) -> np.ndarray:
     :math:`N` cancels in the ratio, and the largest weight belongs to the smallest
     probability, so :math:`w_i = (\min_j P(j) / P(i))^{\beta}`: a form that cannot overflow.
     """
+    probabilities = as_real_array("probabilities", probabilities, low=0.0, high=1.0)
+    if not len(probabilities) or probabilities.min() == 0:
+        raise ValueError("probabilities must be a non-empty batch of positive P(i), in (0, 1]")
+    beta = check_in_range("beta", beta, 0, 1)
     return (probabilities.min() / probabilities) ** beta
 
 

@@ -634,3 +634,13 @@ def test_greedy_never_returns_a_lower_rank_when_the_prefix_rounds_to_the_total()
         batch = buffer.sample(2, beta=1.0)
     assert batch.indices.tolist() == [1, 1]
     np.testing.assert_array_equal(batch.weights, [1.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "beta", "error"),
+    [([], 0.5, ValueError), ([0.5, 0.0], 0.5, ValueError), ([0.5, 1.5], 0.5, ValueError),
+     (["0.5"], 0.5, TypeError), ([0.5], -0.1, ValueError), ([0.5], 1.5, ValueError)],
+)  # fmt: skip
+def test_importance_weights_names_bad_input(probabilities, beta, error):
+    with pytest.raises(error, match=r"probabilities|beta"):
+        importance_weights(np.array(probabilities), beta)

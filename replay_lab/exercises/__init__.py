@@ -7,7 +7,8 @@ the first case where it went wrong. A verdict is true only when the answer is co
 
 One module per topic: :mod:`~replay_lab.exercises.verdict` (the verdict and the case loop),
 :mod:`~replay_lab.exercises.formulas` (one formula into code),
-:mod:`~replay_lab.exercises.replay` (notebook 02: a ring buffer and the replay loop).
+:mod:`~replay_lab.exercises.replay` (notebook 02: a ring buffer and the replay loop),
+:mod:`~replay_lab.exercises.prioritized` (notebook 03: the sum tree and proportional sampling).
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ from replay_lab.exercises.formulas import (
     HAND_UPDATE,
     check_copies,
     check_hand_update,
-    check_is_weights,
-    check_priorities,
     check_td_error,
+)
+from replay_lab.exercises.prioritized import (
+    SumTreeExercise,
+    check_probabilities,
+    check_sampling,
+    check_sum_tree,
 )
 from replay_lab.exercises.replay import LOOP_SETTINGS, check_replay_loop, check_ring_buffer
 from replay_lab.exercises.verdict import Verdict, check_value
@@ -30,13 +35,15 @@ from replay_lab.exercises.verdict import Verdict, check_value
 __all__ = [
     "HAND_UPDATE",
     "LOOP_SETTINGS",
+    "SumTreeExercise",
     "Verdict",
     "check_copies",
     "check_hand_update",
-    "check_is_weights",
-    "check_priorities",
+    "check_probabilities",
     "check_replay_loop",
     "check_ring_buffer",
+    "check_sampling",
+    "check_sum_tree",
     "check_td_error",
     "check_value",
     "show_source",

@@ -1,4 +1,4 @@
-"""Self-checks for the exercises that turn one formula into code (notebooks 01-04)."""
+"""Self-checks for the exercises that turn one formula into code (notebooks 01 and 04)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ __all__ = [
     "HAND_UPDATE",
     "check_copies",
     "check_hand_update",
-    "check_is_weights",
-    "check_priorities",
     "check_td_error",
 ]
 
@@ -48,40 +46,6 @@ def check_copies(student: Callable) -> Verdict:
     cases = [(k, n) for n in range(1, 12) for k in range(n)]
     counted = {n: replay_memory(BlindCliffwalk(n, seed=0)).copies for n in range(1, 12)}
     return run_cases("copies", student, cases, lambda k, n: counted[n][2 * k])
-
-
-def check_priorities(student: Callable, seed: int = 0) -> Verdict:
-    r"""Check ``student(td_errors, alpha, eps) -> probabilities``:
-    :math:`P(i) = (|\delta_i| + \epsilon)^\alpha / \sum_k (|\delta_k| + \epsilon)^\alpha`."""
-    rng = np.random.default_rng(seed)
-    cases = [
-        (rng.normal(size=int(rng.integers(1, 12))) * 3, float(rng.uniform(0, 1)), 1e-3)
-        for _ in range(100)
-    ]
-
-    def reference(td_errors, alpha, eps):
-        p = (np.abs(td_errors) + eps) ** alpha
-        return p / p.sum()
-
-    return run_cases("priorities", student, cases, reference)
-
-
-def check_is_weights(student: Callable, seed: int = 0) -> Verdict:
-    r"""Check ``student(probabilities, n, beta) -> weights`` for a sampled batch:
-    :math:`w_i = (N P(i))^{-\beta}`, divided by the largest weight of the batch."""
-    rng = np.random.default_rng(seed)
-    cases = []
-    for _ in range(100):
-        n = int(rng.integers(2, 50))
-        p = rng.random(n) + 0.01
-        p /= p.sum()
-        cases.append((p[rng.integers(n, size=8)], n, float(rng.uniform(0, 1))))
-
-    def reference(probabilities, n, beta):
-        w = (n * probabilities) ** -beta
-        return w / w.max()
-
-    return run_cases("is_weights", student, cases, reference)
 
 
 # The transition worked by hand in notebook 01's exercise (the notebook states it in words).

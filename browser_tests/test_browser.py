@@ -21,6 +21,7 @@ LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 RUN_ALL_BOUND = 180.0  # seconds for one lesson's Run All (each runs in under 30 s in nbval)
 REDRAW_BOUND = 10.0  # seconds from a key press on a slider to its new figure (about 1 s)
 PANEL = ".widget-vbox:has(.widget-slider)"
+FIGURE = "img.widget-image"  # a panel's figure: an ipywidgets Image, its src renewed per redraw
 
 
 def expected_figures(path: Path) -> list[int]:
@@ -36,7 +37,7 @@ def menu(page, top: str, item: str) -> None:
 
 
 def figure_source(panel) -> str | None:
-    images = panel.locator(".widget-output img")
+    images = panel.locator(FIGURE)
     return images.first.get_attribute("src") if images.count() else None
 
 
@@ -141,7 +142,7 @@ def test_lesson_runs_all_in_jupyterlab_and_its_sliders_redraw(page, lab, path):
     latencies = []
     for index in range(panels.count()):
         panel = panels.nth(index)
-        panel.locator(".widget-output img").first.wait_for(timeout=30_000)
+        panel.locator(FIGURE).first.wait_for(timeout=30_000)
         latencies += move_sliders(page, panel, f"{path.name} panel {index}")
     line = f"{path.name}: Run All {elapsed:.1f} s, {sum(expected)} figures"
     if latencies:

@@ -236,8 +236,10 @@ def _panel(experiment: Callable[..., Figure], sliders: dict) -> widgets.VBox:
     The contract for ``experiment``: it is called as ``experiment(**values)``, one keyword
     per slider (the keys of ``sliders``), and returns a new matplotlib Figure, laid out
     (fixed margins or ``tight_layout``: it is shown as drawn, at ``figure.dpi``). Each of
-    its curves is a line with a label (as :func:`~replay_lab.plotting.plot_curves` draws
-    them; labels starting with "_" are not curves). Nothing else is asked: the panel keeps
+    its curves is a line with a label, drawn by ``ax.plot`` (as
+    :func:`~replay_lab.plotting.plot_curves` draws them; labels starting with "_" are not
+    curves, and ``ax.errorbar`` labels its container, not its line: plot the means with a
+    label as well to have them kept). Nothing else is asked: the panel keeps
     the previous setting's curves drawn faint (:func:`with_previous`) by itself, and closes
     the figure once shown. An error is shown below the figure.
     """

@@ -73,12 +73,25 @@ def _figure(width: float, columns: int = 1) -> tuple[Figure, list]:
     return fig, list(axes[0])
 
 
+def _small_legends(experiment: Callable[..., Figure]) -> Callable[..., Figure]:
+    """The experiment with small legend text: a panel figure is small, and its legend
+    (with the previous setting's entries too) should hide as little of the curves as it can."""
+
+    @functools.wraps(experiment)
+    def wrapped(*args, **kwargs) -> Figure:
+        with plt.rc_context({"legend.fontsize": "small", "legend.title_fontsize": "small"}):
+            return experiment(*args, **kwargs)
+
+    return wrapped
+
+
 def _decades_only(ax) -> None:
     """No minor ticks on the log axis: the grid at each power of ten is enough to read
     it, and the minor ticks cost about a third of the drawing."""
     ax.yaxis.set_minor_locator(NullLocator())
 
 
+@_small_legends
 def online_experiment(alpha: float, gamma: float, epsilon: float, seeds: int = SEEDS) -> Figure:
     """Online Q-learning on CliffWalking: returns and Q-error over 120 episodes."""
     runs = _cliff_runs(seeds, episodes=120, alpha=alpha, gamma=gamma, epsilon=epsilon)
@@ -104,6 +117,7 @@ def online_panel() -> widgets.VBox:
     )
 
 
+@_small_legends
 def replay_experiment(
     capacity: int, batch_size: int, updates_per_step: int, seeds: int = SEEDS
 ) -> Figure:
@@ -145,6 +159,7 @@ def replay_panel() -> widgets.VBox:
     )
 
 
+@_small_legends
 def prioritized_experiment(priority_exponent: float, beta: float, seeds: int = SEEDS) -> Figure:
     """Proportional prioritized against uniform replay on CliffWalking, by updates."""
     common = dict(steps=2000, capacity=2000, batch_size=8)
@@ -181,8 +196,9 @@ def with_previous(experiment: Callable[..., Figure]) -> Callable[..., Figure]:
     figure (not those it drew faint itself) copied onto the axes at the same position: same
     colour, dashed, faint, labelled ``"previous: <label>"``, below the new curves, the mean
     only (its band would hide the new one). A line whose label and data are the same in the
-    new figure (a fixed comparison curve) is not repeated. The legend is drawn again, with
-    its title kept. The first call draws no previous curves.
+    new figure (a fixed comparison curve) is not repeated. The legend is drawn again (where
+    matplotlib finds room), with its title and font sizes kept. The first call draws no
+    previous curves.
     """
     previous: list[list[tuple]] = []
 
@@ -195,9 +211,14 @@ def with_previous(experiment: Callable[..., Figure]) -> Callable[..., Figure]:
             for label, x, y, color in faint:
                 ax.plot(x, y, color=color, linestyle="--", linewidth=1.2, alpha=0.5, zorder=1.5,
                         label=PREVIOUS + label, gid="previous")  # fmt: skip
-            if faint and ax.get_legend() is not None:
-                title = ax.get_legend().get_title().get_text()
-                ax.legend(title=title or None, fontsize="small", title_fontsize="small")
+            legend = ax.get_legend()
+            if faint and legend is not None:  # drawn again with the same title and sizes
+                title = legend.get_title()
+                ax.legend(
+                    title=title.get_text() or None,
+                    title_fontsize=title.get_fontsize(),
+                    fontsize=legend.get_texts()[0].get_fontsize(),
+                )
         previous = current
         return figure
 

@@ -139,7 +139,7 @@ def toy_experiment(shift: float) -> plt.Figure:
     left.plot(x, x + shift, label="moving")
     left.plot(x, -x, label="fixed")
     left.axhline(0.0, color="k")  # label "_child...": not a curve
-    left.legend(title="the band: none")
+    left.legend(title="the band: none", fontsize=7)
     right.plot(x, x * shift, label=f"shift {shift:g}")
     right.legend()
     return fig
@@ -157,6 +157,7 @@ def test_with_previous_keeps_only_the_last_setting_and_only_what_changed():
     np.testing.assert_array_equal(faint(right)["shift 2"].get_ydata(), np.arange(5.0) * 2.0)
     assert faint(left)["moving"].get_color() == left.get_lines()[0].get_color()
     assert left.get_legend().get_title().get_text() == "the band: none"
+    assert {text.get_fontsize() for text in left.get_legend().get_texts()} == {7}
     plt.close("all")
 
 

@@ -67,9 +67,9 @@ def dashboard() -> nbformat.NotebookNode:
     cells = [
         new_markdown(
             "# replay_lab: the slider panels\n\n"
-            "Move a slider and release it: the experiment re-runs (16 seeds per curve, the "
-            "band is the 95% confidence interval of the mean) and its figure redraws, with "
-            "the previous setting's curve kept, faint and dashed, to compare. "
+            "Move a slider and release it: the experiment re-runs and its figure redraws, "
+            "with the previous setting's curves kept, faint and dashed, to compare (each "
+            "legend says how many seeds a curve has and what its band is). "
             "Each panel comes from the lesson named in its heading."
         ),
         new_code("%matplotlib inline\nfrom replay_lab import widgets"),

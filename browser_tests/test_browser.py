@@ -2,9 +2,9 @@
 
 For each lesson (a temporary copy): clear the outputs, Run All, then no error output,
 every figure of the committed outputs back in its cell, and each slider of the panel moved
-with the keyboard redraws its figure within REDRAW_BOUND seconds. The dashboard shows no
-code, shows every panel's figure, and redraws the same way. No request leaves loopback
-(conftest.py aborts and records any). Timings are printed at the end of the run.
+with the keyboard redraws its figure, the median per panel within REDRAW_BOUND seconds. The
+dashboard shows no code, shows every panel's figure, and redraws the same way. No request
+leaves loopback (conftest.py aborts and records any). Timings are printed at the end of the run.
 """
 
 from __future__ import annotations
@@ -19,8 +19,15 @@ from conftest import ROOT, TIMINGS
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 RUN_ALL_BOUND = 180.0  # seconds for one lesson's Run All (each runs in under 30 s in nbval)
-REDRAW_BOUND = 10.0  # seconds from a key press on a slider to its new figure (about 1 s)
+# Seconds from a key press on a slider to its new figure (16 seeds trained again, the figure
+# drawn): the median of each panel's redraws must be within REDRAW_BOUND, the README's claim
+# for the 2-core machine shared with other work (REDRAW_CLAIM) with a margin for a slower CI
+# machine; one redraw longer than REDRAW_TIMEOUT is taken for a hang.
+REDRAW_CLAIM = 2.0
+REDRAW_BOUND = 2 * REDRAW_CLAIM
+REDRAW_TIMEOUT = 30.0
 PANEL = ".widget-vbox:has(.widget-slider)"
+FIGURE = "img.widget-image"  # a panel's figure: an ipywidgets Image, its src renewed per redraw
 
 
 def expected_figures(path: Path) -> list[int]:
@@ -36,7 +43,7 @@ def menu(page, top: str, item: str) -> None:
 
 
 def figure_source(panel) -> str | None:
-    images = panel.locator(".widget-output img")
+    images = panel.locator(FIGURE)
     return images.first.get_attribute("src") if images.count() else None
 
 
@@ -59,16 +66,18 @@ def move_sliders(page, panel, where: str) -> list[float]:
         handle.focus()
         start = time.perf_counter()
         page.keyboard.press(key)
-        deadline = start + REDRAW_BOUND
+        deadline = start + REDRAW_TIMEOUT
         while True:
             now = figure_source(panel)
             if now and now != before:
                 break
             if time.perf_counter() > deadline:
-                pytest.fail(f"{where}: slider {index} moved, no new figure in {REDRAW_BOUND} s")
+                pytest.fail(f"{where}: slider {index} moved, no new figure in {REDRAW_TIMEOUT} s")
             page.wait_for_timeout(20)
         latencies.append(time.perf_counter() - start)
         assert readout.inner_text() != old_readout, f"{where}: slider {index} did not move"
+    median = statistics.median(latencies)
+    assert median <= REDRAW_BOUND, f"{where}: median redraw {median:.2f} s > {REDRAW_BOUND} s"
     return latencies
 
 
@@ -141,7 +150,7 @@ def test_lesson_runs_all_in_jupyterlab_and_its_sliders_redraw(page, lab, path):
     latencies = []
     for index in range(panels.count()):
         panel = panels.nth(index)
-        panel.locator(".widget-output img").first.wait_for(timeout=30_000)
+        panel.locator(FIGURE).first.wait_for(timeout=30_000)
         latencies += move_sliders(page, panel, f"{path.name} panel {index}")
     line = f"{path.name}: Run All {elapsed:.1f} s, {sum(expected)} figures"
     if latencies:

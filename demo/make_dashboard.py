@@ -31,11 +31,12 @@ WHAT_TO_SHOW = {
     ),
     "replay_panel": (
         "Online against replay on the same number of environment steps. Raise the batch "
-        "size and the replay ratio; then set the capacity to 50: a short memory barely helps."
+        "size and the replay ratio; then set the capacity to 50: a short memory still beats "
+        "online learning, by less than the default 1000 slots do (the faint curve)."
     ),
     "prioritized_panel": (
-        "alpha = 0 is uniform replay: the two curves agree up to noise. Then set alpha = 1 "
-        "and compare; beta sets how much of the sampling bias is corrected."
+        "omega = 0 samples every transition alike: the two curves agree up to noise. Then "
+        "set omega = 1 and compare; beta sets how much of the sampling bias is corrected."
     ),
 }
 
@@ -66,7 +67,9 @@ def dashboard() -> nbformat.NotebookNode:
     cells = [
         new_markdown(
             "# replay_lab: the slider panels\n\n"
-            "Move a slider and release it: the experiment re-runs and its figure redraws. "
+            "Move a slider and release it: the experiment re-runs and its figure redraws, "
+            "with the previous setting's curves kept, faint and dashed, to compare (each "
+            "legend says how many seeds a curve has and what its band is). "
             "Each panel comes from the lesson named in its heading."
         ),
         new_code("%matplotlib inline\nfrom replay_lab import widgets"),

@@ -1,20 +1,24 @@
 """Slider panels for the notebooks: move a hyperparameter, watch the learning curves change.
 
 Each panel wires ipywidgets sliders to one small experiment (``*_experiment``: a call to
-:func:`~replay_lab.agents.run_seeds`) and one figure (:mod:`replay_lab.plotting`). The
-experiments are sized to redraw in about a second. They run once when the panel is built,
-so a notebook executed without a browser (nbval, ``make notebooks``) still shows a figure.
+:func:`~replay_lab.agents.run_seeds` over :data:`SEEDS` seeds and one figure from
+:mod:`replay_lab.plotting`). After a move the new curves are drawn over the previous
+setting's, which stay faint and dashed (:func:`with_previous`), so a move shows what it
+changed. The experiment runs once when the panel is built, so a notebook executed without a
+browser (nbval, ``make notebooks``) still shows a figure.
 """
 
 from __future__ import annotations
 
 import functools
+import io
+from collections.abc import Callable
 
 import gymnasium as gym
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-from IPython.display import display
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 
 from replay_lab.agents import run_seeds
 from replay_lab.envs import value_iteration
@@ -22,15 +26,18 @@ from replay_lab.plotting import plot_curves
 from replay_lab.results import TrainResult
 
 __all__ = [
+    "SEEDS",
     "online_experiment",
     "online_panel",
     "prioritized_experiment",
     "prioritized_panel",
     "replay_experiment",
     "replay_panel",
+    "with_previous",
 ]
 
-_CLIFF = dict(env="CliffWalking-v1", max_steps=500)
+SEEDS = 16  # seeds per panel curve: enough for a 95% band narrow enough to compare curves
+PREVIOUS = "previous: "  # the label of a curve of the previous setting starts so
 
 
 @functools.cache
@@ -39,25 +46,62 @@ def _q_star(env_id: str, gamma: float):
     return value_iteration(gym.make(env_id), gamma)
 
 
-def online_experiment(alpha: float, gamma: float, epsilon: float, seeds: int = 4) -> Figure:
-    """Online Q-learning on CliffWalking: returns and Q-error over 120 episodes."""
-    runs = run_seeds(
-        seeds=seeds,
-        episodes=120,
-        alpha=alpha,
-        gamma=gamma,
-        epsilon=epsilon,
-        q_star=_q_star("CliffWalking-v1", gamma),
-        **_CLIFF,
+@functools.cache
+def _cliff() -> gym.Env:
+    """One CliffWalking for every panel run: the engine reads its model and never steps
+    it, so making it (and its model) again on every redraw would be wasted work."""
+    return gym.make("CliffWalking-v1")
+
+
+@functools.lru_cache(maxsize=64)
+def _cliff_runs(seeds: int, **kwargs) -> TrainResult:
+    """Runs on CliffWalking (at most 500 steps an episode), kept per setting: a setting
+    seen before (the comparison curve, a slider moved back) is not trained again; the runs
+    are seeded, so nothing changes."""
+    kwargs = {"alpha": 0.5, "gamma": 1.0, "epsilon": 0.1, **kwargs}
+    q_star = _q_star("CliffWalking-v1", kwargs["gamma"])
+    return run_seeds(_cliff(), seeds=seeds, q_star=q_star, max_steps=500, **kwargs)
+
+
+def _figure(width: float, columns: int = 1) -> tuple[Figure, list]:
+    """A panel figure with fixed margins: laying out the text anew on every redraw
+    (``tight_layout``) would cost about as much as drawing the figure."""
+    fig, axes = plt.subplots(1, columns, figsize=(width, 3.6), squeeze=False)
+    fig.subplots_adjust(
+        left=0.75 / width, right=1 - 0.2 / width, bottom=0.14, top=0.91, wspace=0.25
     )
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+    return fig, list(axes[0])
+
+
+def _small_legends(experiment: Callable[..., Figure]) -> Callable[..., Figure]:
+    """The experiment with small legend text: a panel figure is small, and its legend
+    (with the previous setting's entries too) should hide as little of the curves as it can."""
+
+    @functools.wraps(experiment)
+    def wrapped(*args, **kwargs) -> Figure:
+        with plt.rc_context({"legend.fontsize": "small", "legend.title_fontsize": "small"}):
+            return experiment(*args, **kwargs)
+
+    return wrapped
+
+
+def _decades_only(ax) -> None:
+    """No minor ticks on the log axis: the grid at each power of ten is enough to read
+    it, and the minor ticks cost about a third of the drawing."""
+    ax.yaxis.set_minor_locator(NullLocator())
+
+
+@_small_legends
+def online_experiment(alpha: float, gamma: float, epsilon: float, seeds: int = SEEDS) -> Figure:
+    """Online Q-learning on CliffWalking: returns and Q-error over 120 episodes."""
+    runs = _cliff_runs(seeds, episodes=120, alpha=alpha, gamma=gamma, epsilon=epsilon)
+    fig, (left, right) = _figure(11, columns=2)
     label = f"alpha={alpha:g}, gamma={gamma:g}, epsilon={epsilon:g}"
     plot_curves(
         {label: runs}, y="returns", ax=left, smooth=5, title="return per episode (smoothed)"
     )
     left.set_ylim(-300, 0)
     plot_curves({label: runs}, y="q_errors", ax=right, title="error of Q against Q*")
-    fig.tight_layout()
     return fig
 
 
@@ -73,47 +117,29 @@ def online_panel() -> widgets.VBox:
     )
 
 
-def _cliff_runs(seeds: int, **kwargs) -> TrainResult:
-    """Runs on CliffWalking with a budget of 2000 environment steps."""
-    return run_seeds(
-        seeds=seeds,
-        steps=2000,
-        alpha=0.5,
-        gamma=1.0,
-        epsilon=0.1,
-        q_star=_q_star("CliffWalking-v1", 1.0),
-        **_CLIFF,
-        **kwargs,
-    )
-
-
-@functools.cache
-def _baseline(seeds: int, **kwargs) -> TrainResult:
-    """The comparison curve of a panel: computed once, not on every slider move."""
-    return _cliff_runs(seeds, **kwargs)
-
-
+@_small_legends
 def replay_experiment(
-    capacity: int, batch_size: int, updates_per_step: int, seeds: int = 3
+    capacity: int, batch_size: int, updates_per_step: int, seeds: int = SEEDS
 ) -> Figure:
     """Uniform replay against online Q-learning on CliffWalking, by environment steps."""
     runs = _cliff_runs(
         seeds,
+        steps=2000,
         replay="uniform",
         capacity=capacity,
         batch_size=batch_size,
         updates_per_step=updates_per_step,
     )
     label = f"replay: capacity {capacity}, batch {batch_size}, {updates_per_step} per step"
-    fig, ax = plt.subplots(figsize=(8, 3.8))
+    fig, (ax,) = _figure(8)
     plot_curves(
-        {"online": _baseline(seeds), label: runs},
+        {"online": _cliff_runs(seeds, steps=2000), label: runs},
         x="steps",
         ax=ax,
         log_y=True,
         title="CliffWalking: error of Q against Q*",
     )
-    fig.tight_layout()
+    _decades_only(ax)
     return fig
 
 
@@ -133,19 +159,20 @@ def replay_panel() -> widgets.VBox:
     )
 
 
-def prioritized_experiment(priority_exponent: float, beta: float, seeds: int = 3) -> Figure:
+@_small_legends
+def prioritized_experiment(priority_exponent: float, beta: float, seeds: int = SEEDS) -> Figure:
     """Proportional prioritized against uniform replay on CliffWalking, by updates."""
-    common = dict(capacity=2000, batch_size=8)
+    common = dict(steps=2000, capacity=2000, batch_size=8)
     runs = _cliff_runs(
         seeds, replay="proportional", priority_exponent=priority_exponent, beta=beta, **common
     )
     curves = {
-        "uniform": _baseline(seeds, replay="uniform", **common),
+        "uniform": _cliff_runs(seeds, replay="uniform", **common),
         f"prioritized: omega={priority_exponent:g}, beta={beta:g}": runs,
     }
-    fig, ax = plt.subplots(figsize=(8, 3.8))
+    fig, (ax,) = _figure(8)
     plot_curves(curves, x="updates", ax=ax, log_y=True, title="CliffWalking: error of Q against Q*")
-    fig.tight_layout()
+    _decades_only(ax)
     return fig
 
 
@@ -162,16 +189,98 @@ def prioritized_panel() -> widgets.VBox:
     )
 
 
-def _panel(experiment, sliders: dict) -> widgets.VBox:
-    """Sliders on top, the experiment's figure below, redrawn when a slider is released."""
+def with_previous(experiment: Callable[..., Figure]) -> Callable[..., Figure]:
+    """``experiment`` that also draws, faint and dashed, the curves of its previous call.
+
+    Each call returns ``experiment(**values)`` with the labelled lines of the previous call's
+    figure (not those it drew faint itself) copied onto the axes at the same position: same
+    colour, dashed, faint, labelled ``"previous: <label>"``, below the new curves, the mean
+    only (its band would hide the new one). A line whose label and data are the same in the
+    new figure (a fixed comparison curve) is not repeated. The legend is drawn again (where
+    matplotlib finds room), with its title and font sizes kept. The first call draws no
+    previous curves.
+    """
+    previous: list[list[tuple]] = []
+
+    def draw(**values) -> Figure:
+        nonlocal previous
+        figure = experiment(**values)
+        current = [_curves(ax) for ax in figure.axes]
+        for ax, now, old in zip(figure.axes, current, previous, strict=False):
+            faint = [curve for curve in old if not any(_same(curve, new) for new in now)]
+            for label, x, y, color in faint:
+                ax.plot(x, y, color=color, linestyle="--", linewidth=1.2, alpha=0.5, zorder=1.5,
+                        label=PREVIOUS + label, gid="previous")  # fmt: skip
+            legend = ax.get_legend()
+            if faint and legend is not None:  # drawn again with the same title and sizes
+                title = legend.get_title()
+                ax.legend(
+                    title=title.get_text() or None,
+                    title_fontsize=title.get_fontsize(),
+                    fontsize=legend.get_texts()[0].get_fontsize(),
+                )
+        previous = current
+        return figure
+
+    return draw
+
+
+def _curves(ax) -> list[tuple]:
+    """(label, x, y, colour) of each labelled line of ``ax`` drawn by the experiment."""
+    return [
+        (line.get_label(), line.get_xdata(), line.get_ydata(), line.get_color())
+        for line in ax.get_lines()
+        if not line.get_label().startswith("_") and line.get_gid() != "previous"
+    ]
+
+
+def _same(curve: tuple, other: tuple) -> bool:
+    (label, x, y, _), (other_label, other_x, other_y, _) = curve, other
+    return (
+        label == other_label
+        and len(x) == len(other_x)
+        and bool((x == other_x).all() and (y == other_y).all())
+    )
+
+
+def _png(figure: Figure) -> bytes:
+    """The figure as PNG, drawn once: without the tight bounding box of the notebook's
+    inline display, which draws the figure twice."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=figure.dpi)
+    return buffer.getvalue()
+
+
+def _panel(experiment: Callable[..., Figure], sliders: dict) -> widgets.VBox:
+    """Sliders on top, the experiment's figure below, redrawn when a slider is released.
+
+    The contract for ``experiment``: it is called as ``experiment(**values)``, one keyword
+    per slider (the keys of ``sliders``), and returns a new matplotlib Figure, laid out
+    (fixed margins or ``tight_layout``: it is shown as drawn, at ``figure.dpi``). Each of
+    its curves is a line with a label, drawn by ``ax.plot`` (as
+    :func:`~replay_lab.plotting.plot_curves` draws them; labels starting with "_" are not
+    curves, and ``ax.errorbar`` labels its container, not its line: plot the means with a
+    label as well to have them kept). Nothing else is asked: the panel keeps
+    the previous setting's curves drawn faint (:func:`with_previous`) by itself, and closes
+    the figure once shown. An error is shown below the figure.
+    """
     for slider in sliders.values():
         slider.continuous_update = False
         slider.style = {"description_width": "initial"}
+    draw = with_previous(experiment)
+    image = widgets.Image(format="png")
+    errors = widgets.Output()
 
-    def draw(**values):
-        figure = experiment(**values)
-        display(figure)
-        plt.close(figure)  # shown once, in the panel, not again below the cell
+    def redraw(change=None) -> None:
+        errors.clear_output()
+        with errors:  # in a kernel: the traceback is shown here, below the figure
+            figure = draw(**{name: slider.value for name, slider in sliders.items()})
+            try:
+                image.value = _png(figure)
+            finally:
+                plt.close(figure)  # shown once, in the panel, not again below the cell
 
-    output = widgets.interactive_output(draw, sliders)
-    return widgets.VBox([widgets.HBox(list(sliders.values())), output])
+    for slider in sliders.values():
+        slider.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox(list(sliders.values())), image, errors])

@@ -566,16 +566,14 @@ class _ProportionalBuffers(_UniformBuffers):
 
     def _find(self, seeds, tree, base, u):
         """``SumTree.find`` of every row's prefix sums ``u`` (seeds, batch) in its tree."""
-        n, b = u.shape
+        n = len(u)
         first = 2**self.top
         sums = self.tree[seeds, first : 2 * first]
-        before = np.concatenate([np.zeros((n, 1)), np.cumsum(sums, axis=1)], axis=1)
-        # np.searchsorted of each row at once: complex numbers sort by (real, imag), so
-        # (row, value) keys keep the rows apart without touching the values.
-        row = np.arange(n, dtype=float)[:, None]
-        keys = (row + 1j * before).reshape(-1)
-        found = np.searchsorted(keys, (row + 1j * u).reshape(-1), side="right").reshape(n, b)
-        k = found - (np.arange(n) * (first + 1))[:, None] - 1
+        running = np.cumsum(sums, axis=1)
+        before = np.concatenate([np.zeros((n, 1)), running], axis=1)
+        # np.searchsorted(before, u, side="right") - 1 of each row at once: how many running
+        # sums are <= u (before is sorted and starts at 0 <= u)
+        k = np.add.reduce(running[:, None, :] <= u[:, :, None], 2)
         last = first - 1 - (sums[:, ::-1] > 0).argmax(axis=1)  # the last node with a sum
         k = np.minimum(k, last[:, None])
         u = u - np.take_along_axis(before, k, axis=1)

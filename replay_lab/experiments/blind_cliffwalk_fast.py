@@ -1,0 +1,362 @@
+r"""The fast path of the Blind Cliffwalk experiment: the same numbers as
+:mod:`replay_lab.experiments.blind_cliffwalk`, a few hundred times sooner.
+
+The readable experiment is the reference; this module computes exactly what it computes
+(``tests/test_blind_cliffwalk_fast.py`` checks it update count by update count, seed by
+seed), and is only about speed. It draws the same random numbers from the same streams
+in the same order, applies the same floating-point operations in the same order, and
+keeps the error against Q* the way :class:`~replay_lab.experiments.blind_cliffwalk.ErrorTracker`
+does. What it changes is the bookkeeping around them, in plain Python on the ``2n``
+distinct transitions instead of numpy calls on the ``2**(n+1) - 2`` stored copies:
+
+``uniform``
+    The draws do not depend on Q, so they are made in blocks, mapped from slots to
+    distinct transitions, and only the updates that can change Q are computed: once an
+    update of an entry leaves it unchanged (bit for bit), its further updates do too until
+    the next state's entries change, so they are skipped (they add exactly 0 to the
+    error). A heap visits the remaining updates in time order.
+``greedy``
+    The ranking is a heap of the same keys (priority, tie-breaker, slot) the rank-based
+    buffer keeps sorted: its top is the buffer's rank 1.
+``rank``
+    The ranking is a list of sorted blocks (a few thousand keys each), so that taking the
+    key at a rank and inserting the new one moves a block, not the whole list.
+``proportional``
+    A sum tree in a Python list, with the same node sums and the same search as
+    :class:`~replay_lab.sumtree.SumTree` (including its binary search at level 8).
+``oracle``
+    The hindsight choice computed in plain Python over the distinct transitions.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from replay_lab._checks import check_positive_int
+from replay_lab.experiments import blind_cliffwalk as bc
+
+__all__ = ["run_fast", "updates_to_learn_fast"]
+
+BLOCK = 1024  # keys per block of the rank order (split at twice that)
+# at most this many random draws at once (memory), per block of uniform updates and of
+# prioritized ones; the results do not depend on them
+UNIFORM_MAX_DRAWS = 1 << 21
+PRIORITIZED_MAX_DRAWS = 1 << 16
+
+
+def updates_to_learn_fast(
+    n: int, method: str, seed: int, max_updates: int | None = None, distinct: bool = False
+) -> float:
+    """:func:`~replay_lab.experiments.blind_cliffwalk.updates_to_learn`, the same number,
+    computed fast (see the module's docstring)."""
+    n = check_positive_int("n", n)
+    if method not in bc.METHODS:
+        raise ValueError(f"method must be one of {bc.METHODS}, got {method!r}")
+    setup = bc.start(n, seed)
+    memory = setup.memory.distinct() if distinct else setup.memory
+    cap = (
+        1000 * memory.size
+        if max_updates is None
+        else check_positive_int("max_updates", max_updates)
+    )
+    error = float(((setup.q - setup.q_star) ** 2).sum())  # as the ErrorTracker starts
+    limit = bc.THRESHOLD * setup.q.size
+    if error < limit:
+        return 0.0
+    learner = _Learner(setup, memory, error, limit)
+    rng = np.random.default_rng(setup.method_seed)
+    if method == "uniform":
+        found = _uniform(learner, rng, cap)
+    elif method == "oracle":
+        found = _oracle(learner, cap)
+    else:
+        found = _prioritized(learner, method, rng, cap)
+    return np.nan if found is None else float(found)
+
+
+def run_fast(
+    n_values: Sequence[int],
+    methods: Sequence[str] = bc.METHODS,
+    seeds: int = 10,
+    progress: bool = False,
+    distinct: bool = False,
+) -> dict[str, np.ndarray]:
+    """:func:`~replay_lab.experiments.blind_cliffwalk.run`, the same results, fast."""
+    seeds = check_positive_int("seeds", seeds)
+    results = {method: np.full((len(n_values), seeds), np.nan) for method in methods}
+    total, done, begin = len(n_values) * len(methods) * seeds, 0, time.perf_counter()
+    for i, n in enumerate(n_values):
+        for method in methods:
+            for seed in range(seeds):
+                results[method][i, seed] = updates_to_learn_fast(n, method, seed, distinct=distinct)
+                done += 1
+                if progress:
+                    bc.progress_bar(done, total, f"n={n} {method}", time.perf_counter() - begin)
+    if progress:
+        bc.progress_bar(done, total, "", time.perf_counter() - begin, end=True)
+    return results
+
+
+class _Learner:
+    """Q and its error against Q* as Python floats, on entry ``e = 2 * s + a``, which is
+    also the row of that transition in the memory."""
+
+    def __init__(self, setup: bc.Start, memory: bc.Memory, error: float, limit: float):
+        self.gamma = setup.gamma
+        self.q = setup.q.ravel().tolist()
+        self.q_star = setup.q_star.ravel().tolist()
+        self.rewards = memory.rewards.tolist()
+        self.next_states = memory.next_states.tolist()
+        self.terminated = memory.terminated.tolist()
+        self.copies = memory.copies.tolist()
+        self.error, self.limit = error, limit
+
+    def target(self, e: int) -> float:
+        """The TD target of transition ``e``, as :func:`~replay_lab.core.q_update` forms it."""
+        s_next = 2 * self.next_states[e]
+        return self.rewards[e] + self.gamma * (1 - self.terminated[e]) * max(
+            self.q[s_next], self.q[s_next + 1]
+        )
+
+    def update(self, e: int) -> float:
+        """Apply the update of transition ``e``; return its TD error."""
+        old = self.q[e]
+        delta = self.target(e) - old
+        new = old + bc.STEP_SIZE * 1.0 * delta  # the weight 1 of these samples
+        goal = self.q_star[e]
+        self.error += (new - goal) ** 2 - (old - goal) ** 2
+        self.q[e] = new
+        return delta
+
+    @property
+    def learned(self) -> bool:
+        return self.error < self.limit
+
+
+def _uniform(learner: _Learner, rng: np.random.Generator, cap: int) -> int | None:
+    """Uniform replay, a block of draws at a time, one entry of Q at a time.
+
+    The draws do not depend on Q, so a block of them is made at once (as
+    ReplayBuffer.sample makes them) and grouped by transition. The transition of entry
+    ``e`` reads only the entries of its next state, which is further along the chain; so,
+    from the last state back to the first, each entry's values after each of its updates
+    follow from its own draws and the already known values of the state it reads. The
+    squared errors then change by known amounts at known times, and their running sum,
+    added in time order as the ErrorTracker adds them, tells when the threshold is crossed.
+    """
+    m, gamma, size = len(learner.q), learner.gamma, sum(learner.copies)
+    ends = np.cumsum(learner.copies)  # the slots of transition e end at ends[e]
+    done = 0
+    while done < cap:
+        block = min(cap - done, max(4096, 16 * size), UNIFORM_MAX_DRAWS)
+        slots = np.minimum((rng.random(block) * size).astype(np.int64), size - 1)
+        drawn = np.searchsorted(ends, slots, side="right").astype(np.int16)  # radix-sorted
+        order = np.argsort(drawn, kind="stable")  # times, grouped by transition
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(drawn, minlength=m))])
+        times = [order[bounds[e] : bounds[e + 1]] for e in range(m)]
+        values = [None] * m  # entry e before its first update in the block, then after each
+        change = np.zeros(block)  # of the summed squared error, by time
+        for e in range(m - 1, -1, -1):  # the last state first (both its actions end)
+            if learner.terminated[e]:
+                targets = np.full(len(times[e]), learner.rewards[e] + gamma * 0 * 0.0)
+            else:
+                s_next = 2 * learner.next_states[e]
+                read = [
+                    values[k][np.searchsorted(times[k], times[e])] for k in (s_next, s_next + 1)
+                ]
+                targets = learner.rewards[e] + gamma * 1 * np.maximum(*read)
+            values[e] = np.array(_follow(learner.q[e], targets))
+            goal = learner.q_star[e]
+            change[times[e]] = (values[e][1:] - goal) ** 2 - (values[e][:-1] - goal) ** 2
+        running = np.cumsum(np.concatenate([[learner.error], change]))[1:]
+        below = np.flatnonzero(running < learner.limit)
+        if len(below):
+            return done + int(below[0]) + 1
+        learner.q = [float(v[-1]) for v in values]
+        learner.error = float(running[-1])
+        done += block
+    return None
+
+
+def _follow(q: float, targets: np.ndarray) -> list[float]:
+    """Q of one entry before and after each of its updates towards these targets.
+
+    Once an update leaves Q unchanged, so do the next ones until the target changes
+    (the same numbers in, the same number out): that stretch is filled in at once.
+    """
+    changes = np.flatnonzero(targets[1:] != targets[:-1]) + 1
+    stretch_end = np.append(changes, len(targets))[
+        np.searchsorted(changes, np.arange(len(targets)), side="right")
+    ].tolist()
+    targets = targets.tolist()
+    trajectory, i = [q], 0
+    while i < len(targets):
+        new = q + bc.STEP_SIZE * 1.0 * (targets[i] - q)
+        if new == q:
+            trajectory += [q] * (stretch_end[i] - i)
+            i = stretch_end[i]
+        else:
+            q = new
+            trajectory.append(q)
+            i += 1
+    return trajectory
+
+
+def _oracle(learner: _Learner, cap: int) -> int | None:
+    """The update that lowers the error most, as OracleReplay.sample chooses it."""
+    m = len(learner.q)
+    for updates in range(cap):
+        best, best_change = 0, math.inf
+        for e in range(m):  # the first of equal changes, as np.argmin
+            old = learner.q[e]
+            new = old + bc.STEP_SIZE * (learner.target(e) - old)
+            goal = learner.q_star[e]
+            change = (new - goal) ** 2 - (old - goal) ** 2
+            if change < best_change:
+                best, best_change = e, change
+        learner.update(best)
+        if learner.learned:
+            return updates + 1
+    return None
+
+
+def _prioritized(learner: _Learner, method: str, rng: np.random.Generator, cap: int) -> int | None:
+    """Greedy, rank or proportional: one transition per update, its priority fed back."""
+    size = sum(learner.copies)
+    transition_of = np.repeat(np.arange(len(learner.q)), learner.copies).tolist()  # by slot
+    floor = bc.PRIORITY_FLOOR
+    if method == "proportional":
+        order = _SumTreeOrder(size, bc.PRIORITY_EXPONENT)
+    else:
+        # as RankBasedReplayBuffer.extend: one tie-breaker per slot, all at priority 1
+        ties = rng.random(size).tolist()
+        keys = sorted(zip([-1.0] * size, ties, range(size), strict=True))
+        order = _HeapOrder(keys) if method == "greedy" else _BlockOrder(keys, size)
+    done = 0
+    while done < cap:
+        block = min(cap - done, max(256, 2 * size), PRIORITIZED_MAX_DRAWS)
+        if method == "proportional":  # one draw per update: the sample's
+            picks, ties = order.picks(rng.random(block)), [0.0] * block
+        else:  # two, in this order: the sample's, then the new tie-breaker
+            draws = rng.random(2 * block)
+            picks, ties = order.picks(draws[0::2]), draws[1::2].tolist()
+        take, put, update = order.take, order.put, learner.update
+        for k in range(block):
+            slot = take(picks[k])
+            delta = update(transition_of[slot])
+            if learner.error < learner.limit:
+                return done + k + 1
+            put(slot, abs(delta) + floor, ties[k])
+        done += block
+    return None
+
+
+class _HeapOrder:
+    """Greedy: the smallest key (largest priority) is always the one replayed."""
+
+    def __init__(self, keys: list):
+        self.heap = keys  # sorted, so already a heap
+
+    def picks(self, uniforms: np.ndarray) -> list:
+        return [0] * len(uniforms)  # rank 1, whatever the draw
+
+    def take(self, rank: int) -> int:
+        return self.heap[0][2]
+
+    def put(self, slot: int, p: float, tie: float) -> None:
+        heapq.heapreplace(self.heap, (-p, tie, slot))  # the top is the slot just taken
+
+
+class _BlockOrder:
+    """Rank-based: the keys in sorted blocks; ranks drawn as RankBasedReplayBuffer.sample."""
+
+    def __init__(self, keys: list, size: int):
+        self.blocks = [keys[i : i + BLOCK] for i in range(0, size, BLOCK)]
+        self.firsts = [block[0] for block in self.blocks]
+        ranks = np.arange(1, size + 1, dtype=float)
+        self.mass = np.cumsum(ranks**-bc.PRIORITY_EXPONENT)
+        self.size = size
+
+    def picks(self, uniforms: np.ndarray) -> list:
+        total = self.mass[-1]
+        prefix = np.minimum(uniforms * (total / 1), np.nextafter(total, 0))
+        ranks = np.searchsorted(self.mass, prefix, side="right")
+        return np.minimum(ranks, self.size - 1).tolist()
+
+    def take(self, rank: int) -> int:
+        """Remove the key at ``rank`` (0 is the largest priority); return its slot."""
+        for i, block in enumerate(self.blocks):
+            if rank < len(block):
+                key = block.pop(rank)
+                if not block:
+                    del self.blocks[i], self.firsts[i]
+                elif rank == 0:
+                    self.firsts[i] = block[0]
+                return key[2]
+            rank -= len(block)
+        raise IndexError(rank)
+
+    def put(self, slot: int, p: float, tie: float) -> None:
+        key = (-p, tie, slot)
+        i = max(bisect.bisect_right(self.firsts, key) - 1, 0)
+        block = self.blocks[i]
+        bisect.insort(block, key)
+        self.firsts[i] = block[0]
+        if len(block) > 2 * BLOCK:
+            self.blocks[i : i + 1] = [block[:BLOCK], block[BLOCK:]]
+            self.firsts[i : i + 1] = [block[0], block[BLOCK]]
+
+
+class _SumTreeOrder:
+    """Proportional: :class:`~replay_lab.sumtree.SumTree`'s nodes and search, in a list."""
+
+    def __init__(self, size: int, exponent: float):
+        self.exponent = exponent
+        self.depth = (size - 1).bit_length()
+        self.first_leaf = 2**self.depth
+        self.top = min(self.depth, 8)
+        nodes = np.zeros(2 * self.first_leaf)
+        nodes[self.first_leaf : self.first_leaf + size] = 1.0**exponent  # all at priority 1
+        for level in range(self.depth - 1, -1, -1):  # parents as left + right, level by level
+            parents = np.arange(2**level, 2 ** (level + 1))
+            nodes[parents] = nodes[2 * parents] + nodes[2 * parents + 1]
+        self.nodes = nodes.tolist()
+        self.level = nodes[2**self.top : 2 ** (self.top + 1)].copy()  # searched at once
+        self.last = int(np.flatnonzero(self.level)[-1])  # priorities stay positive
+        self.before = np.zeros(len(self.level) + 1)
+        self.prefix = 0.0
+
+    def picks(self, uniforms: np.ndarray) -> np.ndarray:
+        return uniforms.tolist()  # the tree changes between updates: searched in take
+
+    def take(self, uniform: float) -> int:
+        nodes, total = self.nodes, self.nodes[1]
+        u = min(uniform * (total / 1), math.nextafter(total, 0))
+        np.cumsum(self.level, out=self.before[1:])
+        k = min(int(np.searchsorted(self.before, u, side="right")) - 1, self.last)
+        node, u = 2**self.top + k, u - float(self.before[k])
+        for _ in range(self.depth - self.top):
+            left = 2 * node
+            if u >= nodes[left] and nodes[left + 1] > 0:
+                u -= nodes[left]
+                node = left + 1
+            else:
+                node = left
+        return node - self.first_leaf
+
+    def put(self, slot: int, p: float, tie: float) -> None:
+        nodes, node = self.nodes, self.first_leaf + slot
+        nodes[node] = p**self.exponent
+        for level in range(self.depth - 1, -1, -1):
+            node //= 2
+            nodes[node] = nodes[2 * node] + nodes[2 * node + 1]
+            if level == self.top:
+                self.level[node - 2**self.top] = nodes[node]
+        if self.depth == self.top:  # the searched level is the leaves themselves
+            self.level[slot] = nodes[self.first_leaf + slot]

@@ -13,15 +13,20 @@ import functools
 import gymnasium as gym
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import numpy as np
 from IPython.display import display
 from matplotlib.figure import Figure
 
 from replay_lab.agents import run_seeds
 from replay_lab.envs import value_iteration
+from replay_lab.experiments.blind_cliffwalk import METHODS
 from replay_lab.plotting import plot_curves
+from replay_lab.plotting.style import PALETTE
 from replay_lab.results import TrainResult
 
 __all__ = [
+    "blind_cliffwalk_experiment",
+    "blind_cliffwalk_panel",
     "online_experiment",
     "online_panel",
     "prioritized_experiment",
@@ -158,6 +163,68 @@ def prioritized_panel() -> widgets.VBox:
                 0.6, min=0.0, max=1.0, step=0.1, description="priority exponent omega"
             ),
             "beta": widgets.FloatSlider(0.4, min=0.0, max=1.0, step=0.1, description="beta"),
+        },
+    )
+
+
+@functools.cache
+def _cliffwalk_updates(n: int, order: str, seeds: int) -> tuple:
+    """Updates until learned, per seed, on the Blind Cliffwalk's fast path (kept: a slider
+    moved back redraws at once)."""
+    from replay_lab.experiments.blind_cliffwalk_fast import run_fast
+
+    return tuple(run_fast([n], [order], seeds)[order][0].tolist())
+
+
+def blind_cliffwalk_experiment(n: int, order: str, seeds: int = 16) -> Figure:
+    """Updates until the Blind Cliffwalk with ``n`` states is learned: uniform replay,
+    the chosen replay order and the oracle, every seed and their geometric mean."""
+    from replay_lab.stats import confidence_band
+
+    names = list(dict.fromkeys(["uniform", order, "oracle"]))
+    fig, ax = plt.subplots(figsize=(8, 2.8))
+    for row, name in enumerate(names):
+        updates = np.array(_cliffwalk_updates(n, name, seeds))
+        mean, low, high = (float(v[0]) for v in confidence_band(updates[:, None], geometric=True))
+        color = PALETTE[list(METHODS).index(name)]
+        jitter = np.linspace(-0.18, 0.18, len(updates))
+        ax.plot(updates, row + jitter, "o", ms=4, alpha=0.5, color=color)
+        ax.errorbar(mean, row, xerr=[[mean - low], [high - mean]], fmt="D", ms=8,
+                    color=color, ecolor="0.2", capsize=5)  # fmt: skip
+        ax.annotate(
+            f"{mean:,.0f}",
+            (max(high, updates.max()), row),
+            xytext=(8, 0),
+            textcoords="offset points",
+            va="center",
+        )
+    ax.plot([], [], "o", color="0.5", alpha=0.5, label=f"one seed ({seeds} seeds)")
+    ax.errorbar([], [], xerr=[], fmt="D", color="0.5", ecolor="0.2", capsize=5,
+                label="geometric mean, bar: 95% CI")  # fmt: skip
+    ax.set(
+        xscale="log",
+        yticks=range(len(names)),
+        yticklabels=names,
+        ylim=(len(names) - 0.5, -0.5),
+        xlabel="updates until the MSE of Q < 1e-3",
+        xlim=(None, ax.get_xlim()[1] * 2),  # room for the numbers
+        title=f"Blind Cliffwalk, n = {n} states ({2 ** (n + 1) - 2:,} stored transitions)",
+    )
+    ax.grid(alpha=0.3, which="both", axis="x")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def blind_cliffwalk_panel() -> widgets.VBox:
+    """Sliders for the length of the chain and the replay order."""
+    return _panel(
+        blind_cliffwalk_experiment,
+        {
+            "n": widgets.IntSlider(7, min=2, max=8, description="states n"),
+            "order": widgets.Dropdown(
+                options=["greedy", "proportional", "rank"], value="rank", description="order"
+            ),
         },
     )
 

@@ -333,13 +333,15 @@ def progress_bar(done: int, total: int, label: str, seconds: float, end: bool = 
     )
 
 
-def table(n_values: Sequence[int], results: dict[str, np.ndarray]) -> str:
-    """The median number of updates per n and method, as a text table."""
+def table(n_values: Sequence[int], results: dict[str, np.ndarray], distinct: bool = False) -> str:
+    """The median number of updates per n and method, as a text table (``distinct``: the
+    results came from a memory of distinct transitions, 2n of them)."""
     header = f"{'n':>3} {'memory':>8}" + "".join(f"{m:>14}" for m in results)
     lines = [header]
     for i, n in enumerate(n_values):
         cells = "".join(f"{np.nanmedian(r[i]):>14,.0f}" for r in results.values())
-        lines.append(f"{n:>3} {2 ** (n + 1) - 2:>8,}" + cells)
+        size = 2 * n if distinct else 2 ** (n + 1) - 2
+        lines.append(f"{n:>3} {size:>8,}" + cells)
     return "\n".join(lines)
 
 

@@ -209,20 +209,33 @@ def _follow(q: float, targets: np.ndarray) -> list[float]:
 
 
 def _oracle(learner: _Learner, cap: int) -> int | None:
-    """The update that lowers the error most, as OracleReplay.sample chooses it."""
+    """The update that lowers the error most, as OracleReplay.sample chooses it.
+
+    The change an update of entry ``e`` would make depends on ``e`` and the entries of
+    its next state only, so after an update just those that read the updated entry (and
+    the entry itself) are worked out again.
+    """
     m = len(learner.q)
+    readers = [[e] for e in range(m)]
+    for e in range(m):
+        for read in (2 * learner.next_states[e], 2 * learner.next_states[e] + 1):
+            if read != e:
+                readers[read].append(e)
+
+    def change(e: int) -> float:
+        old = learner.q[e]
+        new = old + bc.STEP_SIZE * (learner.target(e) - old)
+        goal = learner.q_star[e]
+        return (new - goal) ** 2 - (old - goal) ** 2
+
+    changes = [change(e) for e in range(m)]
     for updates in range(cap):
-        best, best_change = 0, math.inf
-        for e in range(m):  # the first of equal changes, as np.argmin
-            old = learner.q[e]
-            new = old + bc.STEP_SIZE * (learner.target(e) - old)
-            goal = learner.q_star[e]
-            change = (new - goal) ** 2 - (old - goal) ** 2
-            if change < best_change:
-                best, best_change = e, change
+        best = min(range(m), key=changes.__getitem__)  # the first of equal ones, as argmin
         learner.update(best)
         if learner.learned:
             return updates + 1
+        for e in readers[best]:
+            changes[e] = change(e)
     return None
 
 
@@ -230,14 +243,19 @@ def _prioritized(learner: _Learner, method: str, rng: np.random.Generator, cap: 
     """Greedy, rank or proportional: one transition per update, its priority fed back."""
     size = sum(learner.copies)
     transition_of = np.repeat(np.arange(len(learner.q)), learner.copies).tolist()  # by slot
-    floor = bc.PRIORITY_FLOOR
     if method == "proportional":
         order = _SumTreeOrder(size, bc.PRIORITY_EXPONENT)
     else:
         # as RankBasedReplayBuffer.extend: one tie-breaker per slot, all at priority 1
         ties = rng.random(size).tolist()
         keys = sorted(zip([-1.0] * size, ties, range(size), strict=True))
-        order = _HeapOrder(keys) if method == "greedy" else _BlockOrder(keys, size)
+        order = _GreedyOrder(keys) if method == "greedy" else _BlockOrder(keys, size)
+    # the learner's update, inlined (the loop below is the whole run)
+    q, q_star, rewards = learner.q, learner.q_star, learner.rewards
+    reads = [2 * s for s in learner.next_states]
+    discounts = [learner.gamma * (1 - done) for done in learner.terminated]
+    step, floor = bc.STEP_SIZE * 1.0, bc.PRIORITY_FLOOR
+    error, limit = learner.error, learner.limit
     done = 0
     while done < cap:
         block = min(cap - done, max(256, 2 * size), PRIORITIZED_MAX_DRAWS)
@@ -246,31 +264,46 @@ def _prioritized(learner: _Learner, method: str, rng: np.random.Generator, cap: 
         else:  # two, in this order: the sample's, then the new tie-breaker
             draws = rng.random(2 * block)
             picks, ties = order.picks(draws[0::2]), draws[1::2].tolist()
-        take, put, update = order.take, order.put, learner.update
+        take, put = order.take, order.put
         for k in range(block):
             slot = take(picks[k])
-            delta = update(transition_of[slot])
-            if learner.error < learner.limit:
+            e = transition_of[slot]
+            old, a, b = q[e], q[reads[e]], q[reads[e] + 1]
+            delta = rewards[e] + discounts[e] * (b if b > a else a) - old  # max(a, b)
+            new = old + step * delta
+            goal = q_star[e]
+            error += (new - goal) ** 2 - (old - goal) ** 2
+            q[e] = new
+            if error < limit:
                 return done + k + 1
             put(slot, abs(delta) + floor, ties[k])
         done += block
     return None
 
 
-class _HeapOrder:
-    """Greedy: the smallest key (largest priority) is always the one replayed."""
+class _GreedyOrder:
+    """Greedy: the largest priority (the smallest key) is always the one replayed.
+
+    The copies not yet replayed keep their first keys, in sorted order (a pointer walks
+    them); the replayed ones sit in a heap; the top is the smaller of the two fronts.
+    """
 
     def __init__(self, keys: list):
-        self.heap = keys  # sorted, so already a heap
+        self.fresh, self.next, self.replayed = keys, 0, []
 
     def picks(self, uniforms: np.ndarray) -> list:
         return [0] * len(uniforms)  # rank 1, whatever the draw
 
     def take(self, rank: int) -> int:
-        return self.heap[0][2]
+        if self.replayed and (
+            self.next == len(self.fresh) or self.replayed[0] < self.fresh[self.next]
+        ):
+            return heapq.heappop(self.replayed)[2]
+        self.next += 1
+        return self.fresh[self.next - 1][2]
 
     def put(self, slot: int, p: float, tie: float) -> None:
-        heapq.heapreplace(self.heap, (-p, tie, slot))  # the top is the slot just taken
+        heapq.heappush(self.replayed, (-p, tie, slot))
 
 
 class _BlockOrder:
@@ -329,8 +362,9 @@ class _SumTreeOrder:
         self.nodes = nodes.tolist()
         self.level = nodes[2**self.top : 2 ** (self.top + 1)].copy()  # searched at once
         self.last = int(np.flatnonzero(self.level)[-1])  # priorities stay positive
-        self.before = np.zeros(len(self.level) + 1)
-        self.prefix = 0.0
+        self.before = np.zeros(len(self.level) + 1)  # SumTree.find's running sums
+        self.running = self.before[1:]  # a view: cumsum writes into it
+        self.first_top = 2**self.top
 
     def picks(self, uniforms: np.ndarray) -> np.ndarray:
         return uniforms.tolist()  # the tree changes between updates: searched in take
@@ -338,9 +372,9 @@ class _SumTreeOrder:
     def take(self, uniform: float) -> int:
         nodes, total = self.nodes, self.nodes[1]
         u = min(uniform * (total / 1), math.nextafter(total, 0))
-        np.cumsum(self.level, out=self.before[1:])
-        k = min(int(np.searchsorted(self.before, u, side="right")) - 1, self.last)
-        node, u = 2**self.top + k, u - float(self.before[k])
+        self.level.cumsum(out=self.running)
+        k = min(int(self.before.searchsorted(u, side="right")) - 1, self.last)
+        node, u = self.first_top + k, u - float(self.before[k])
         for _ in range(self.depth - self.top):
             left = 2 * node
             if u >= nodes[left] and nodes[left + 1] > 0:
@@ -353,10 +387,10 @@ class _SumTreeOrder:
     def put(self, slot: int, p: float, tie: float) -> None:
         nodes, node = self.nodes, self.first_leaf + slot
         nodes[node] = p**self.exponent
-        for level in range(self.depth - 1, -1, -1):
+        for _ in range(self.depth - self.top):  # up to the searched level
             node //= 2
             nodes[node] = nodes[2 * node] + nodes[2 * node + 1]
-            if level == self.top:
-                self.level[node - 2**self.top] = nodes[node]
-        if self.depth == self.top:  # the searched level is the leaves themselves
-            self.level[slot] = nodes[self.first_leaf + slot]
+        self.level[node - self.first_top] = nodes[node]
+        while node > 1:
+            node //= 2
+            nodes[node] = nodes[2 * node] + nodes[2 * node + 1]

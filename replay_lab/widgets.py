@@ -205,6 +205,7 @@ def blind_cliffwalk_experiment(n: int, order: str, seeds: int = 16) -> Figure:
         xscale="log",
         yticks=range(len(names)),
         yticklabels=names,
+        ylabel="replay order",
         ylim=(len(names) - 0.5, -0.5),
         xlabel="updates until the MSE of Q < 1e-3",
         xlim=(None, ax.get_xlim()[1] * 2),  # room for the numbers

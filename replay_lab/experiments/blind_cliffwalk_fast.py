@@ -1,5 +1,5 @@
 r"""The fast path of the Blind Cliffwalk experiment: the same numbers as
-:mod:`replay_lab.experiments.blind_cliffwalk`, a few hundred times sooner.
+:mod:`replay_lab.experiments.blind_cliffwalk`, many times sooner.
 
 The readable experiment is the reference; this module computes exactly what it computes
 (``tests/test_blind_cliffwalk_fast.py`` checks it update count by update count, seed by
@@ -10,22 +10,24 @@ does. What it changes is the bookkeeping around them, in plain Python on the ``2
 distinct transitions instead of numpy calls on the ``2**(n+1) - 2`` stored copies:
 
 ``uniform``
-    The draws do not depend on Q, so they are made in blocks, mapped from slots to
-    distinct transitions, and only the updates that can change Q are computed: once an
-    update of an entry leaves it unchanged (bit for bit), its further updates do too until
-    the next state's entries change, so they are skipped (they add exactly 0 to the
-    error). A heap visits the remaining updates in time order.
+    The draws do not depend on Q, so they are made in blocks and grouped by transition.
+    A transition reads only the entries of its next state, further along the chain, so
+    from the last state back to the first each entry's values follow from its own draws
+    and the known values of the state it reads; the error's changes are then summed in
+    time order, as the tracker sums them (see :func:`_uniform`).
 ``greedy``
-    The ranking is a heap of the same keys (priority, tie-breaker, slot) the rank-based
-    buffer keeps sorted: its top is the buffer's rank 1.
+    The same keys (priority, tie-breaker, slot) the rank-based buffer keeps sorted: the
+    copies not yet replayed in their first order, the replayed ones in a heap; the
+    smaller of the two fronts is the buffer's rank 1.
 ``rank``
-    The ranking is a list of sorted blocks (a few thousand keys each), so that taking the
-    key at a rank and inserting the new one moves a block, not the whole list.
+    The ranking is a list of sorted blocks (one to two thousand keys each), so that taking
+    the key at a rank and inserting the new one moves a block, not the whole list.
 ``proportional``
     A sum tree in a Python list, with the same node sums and the same search as
     :class:`~replay_lab.sumtree.SumTree` (including its binary search at level 8).
 ``oracle``
-    The hindsight choice computed in plain Python over the distinct transitions.
+    The hindsight choice over the distinct transitions, in plain Python, working out
+    again after each update only the changes that update can have altered.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ __all__ = ["run_fast", "updates_to_learn_fast"]
 BLOCK = 1024  # keys per block of the rank order (split at twice that)
 # at most this many random draws at once (memory), per block of uniform updates and of
 # prioritized ones; the results do not depend on them
+_ACCUMULATE = np.add.accumulate
 UNIFORM_MAX_DRAWS = 1 << 21
 PRIORITIZED_MAX_DRAWS = 1 << 16
 
@@ -171,7 +174,7 @@ def _uniform(learner: _Learner, rng: np.random.Generator, cap: int) -> int | Non
                     values[k][np.searchsorted(times[k], times[e])] for k in (s_next, s_next + 1)
                 ]
                 targets = learner.rewards[e] + gamma * 1 * np.maximum(*read)
-            values[e] = np.array(_follow(learner.q[e], targets))
+            values[e] = np.array(_follow(learner.q[e], targets, learner.terminated[e]))
             goal = learner.q_star[e]
             change[times[e]] = (values[e][1:] - goal) ** 2 - (values[e][:-1] - goal) ** 2
         running = np.cumsum(np.concatenate([[learner.error], change]))[1:]
@@ -184,27 +187,27 @@ def _uniform(learner: _Learner, rng: np.random.Generator, cap: int) -> int | Non
     return None
 
 
-def _follow(q: float, targets: np.ndarray) -> list[float]:
+def _follow(q: float, targets: np.ndarray, constant: bool) -> list[float]:
     """Q of one entry before and after each of its updates towards these targets.
 
-    Once an update leaves Q unchanged, so do the next ones until the target changes
-    (the same numbers in, the same number out): that stretch is filled in at once.
+    With a ``constant`` target (a terminal transition), once an update leaves Q unchanged
+    so do all the later ones (the same numbers in, the same number out): they are filled
+    in at once. A bootstrapped target keeps changing while the chain learns, so there is
+    nothing to skip.
     """
-    changes = np.flatnonzero(targets[1:] != targets[:-1]) + 1
-    stretch_end = np.append(changes, len(targets))[
-        np.searchsorted(changes, np.arange(len(targets)), side="right")
-    ].tolist()
-    targets = targets.tolist()
-    trajectory, i = [q], 0
-    while i < len(targets):
-        new = q + bc.STEP_SIZE * 1.0 * (targets[i] - q)
-        if new == q:
-            trajectory += [q] * (stretch_end[i] - i)
-            i = stretch_end[i]
-        else:
+    trajectory = [q]
+    append = trajectory.append
+    if constant:
+        for target in targets.tolist():
+            new = q + bc.STEP_SIZE * 1.0 * (target - q)
+            if new == q:
+                break
             q = new
-            trajectory.append(q)
-            i += 1
+            append(q)
+        return trajectory + [q] * (len(targets) + 1 - len(trajectory))
+    for target in targets.tolist():
+        q = q + bc.STEP_SIZE * 1.0 * (target - q)
+        append(q)
     return trajectory
 
 
@@ -372,7 +375,7 @@ class _SumTreeOrder:
     def take(self, uniform: float) -> int:
         nodes, total = self.nodes, self.nodes[1]
         u = min(uniform * (total / 1), math.nextafter(total, 0))
-        self.level.cumsum(out=self.running)
+        _ACCUMULATE(self.level, out=self.running)  # np.cumsum, sequential, without its wrapper
         k = min(int(self.before.searchsorted(u, side="right")) - 1, self.last)
         node, u = self.first_top + k, u - float(self.before[k])
         for _ in range(self.depth - self.top):

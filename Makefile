@@ -83,6 +83,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_buffers.py
 	$(BIN)/python benchmarks/bench_lockstep.py
+	$(BIN)/python benchmarks/bench_blind_cliffwalk.py
 
 demo: $(CLASSROOM)
 	$(BIN)/python demo/serve.py $(DEMO_ARGS)

@@ -38,6 +38,11 @@ WHAT_TO_SHOW = {
         "omega = 0 samples every transition alike: the two curves agree up to noise. Then "
         "set omega = 1 and compare; beta sets how much of the sampling bias is corrected."
     ),
+    "blind_cliffwalk_panel": (
+        "Step n up from 2 to 8: uniform replay's updates double with every state, the "
+        "oracle's barely grow. Then switch the order: greedy, proportional and rank-based "
+        "sit in between."
+    ),
 }
 
 

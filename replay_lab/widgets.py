@@ -17,16 +17,21 @@ from collections.abc import Callable
 import gymnasium as gym
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from replay_lab.agents import run_seeds
 from replay_lab.envs import value_iteration
+from replay_lab.experiments.blind_cliffwalk import METHODS
 from replay_lab.plotting import plot_curves
+from replay_lab.plotting.style import PALETTE
 from replay_lab.results import TrainResult
 
 __all__ = [
     "SEEDS",
+    "blind_cliffwalk_experiment",
+    "blind_cliffwalk_panel",
     "online_experiment",
     "online_panel",
     "prioritized_experiment",
@@ -189,6 +194,71 @@ def prioritized_panel() -> widgets.VBox:
     )
 
 
+@functools.cache
+def _cliffwalk_updates(n: int, order: str, seeds: int) -> tuple:
+    """Updates until learned, per seed, on the Blind Cliffwalk's fast path (kept: a slider
+    moved back redraws at once)."""
+    from replay_lab.experiments.blind_cliffwalk_fast import run_fast
+
+    return tuple(run_fast([n], [order], seeds)[order][0].tolist())
+
+
+def blind_cliffwalk_experiment(n: int, order: str, seeds: int = SEEDS) -> Figure:
+    """Updates until the Blind Cliffwalk with ``n`` states is learned: uniform replay,
+    the chosen replay order and the oracle, every seed and their geometric mean."""
+    from replay_lab.stats import confidence_band
+
+    names = list(dict.fromkeys(["uniform", order, "oracle"]))
+    fig, ax = plt.subplots(figsize=(8, 2.8))
+    for row, name in enumerate(names):
+        updates = np.array(_cliffwalk_updates(n, name, seeds))
+        mean, low, high = (float(v[0]) for v in confidence_band(updates[:, None], geometric=True))
+        color = PALETTE[list(METHODS).index(name)]
+        jitter = np.linspace(-0.18, 0.18, len(updates))
+        ax.plot(updates, row + jitter, "o", ms=4, alpha=0.5, color=color)
+        ax.errorbar(mean, row, xerr=[[mean - low], [high - mean]], fmt="none",
+                    ecolor="0.2", capsize=5)  # fmt: skip
+        # the mean as a labelled line, so that the panel keeps it drawn faint after a move
+        ax.plot([mean], [row], "D", ms=8, color=color, label=f"{name}: geometric mean")
+        ax.annotate(
+            f"{mean:,.0f}",
+            (max(high, updates.max()), row),
+            xytext=(8, 0),
+            textcoords="offset points",
+            va="center",
+        )
+    ax.plot([], [], "o", color="0.5", alpha=0.5, label=f"one seed ({seeds} seeds)")
+    ax.errorbar([], [], xerr=[], fmt="D", color="0.5", ecolor="0.2", capsize=5,
+                label="geometric mean, bar: 95% CI")  # fmt: skip
+    ax.set(
+        xscale="log",
+        yticks=range(len(names)),
+        yticklabels=names,
+        ylabel="replay order",
+        ylim=(len(names) - 0.5, -0.5),
+        xlabel="updates until the MSE of Q < 1e-3",
+        xlim=(None, ax.get_xlim()[1] * 2),  # room for the numbers
+        title=f"Blind Cliffwalk, n = {n} states ({2 ** (n + 1) - 2:,} stored transitions)",
+    )
+    ax.grid(alpha=0.3, which="both", axis="x")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def blind_cliffwalk_panel() -> widgets.VBox:
+    """Sliders for the length of the chain and the replay order."""
+    return _panel(
+        blind_cliffwalk_experiment,
+        {
+            "n": widgets.IntSlider(7, min=2, max=8, description="states n"),
+            "order": widgets.Dropdown(
+                options=["greedy", "proportional", "rank"], value="rank", description="order"
+            ),
+        },
+    )
+
+
 def with_previous(experiment: Callable[..., Figure]) -> Callable[..., Figure]:
     """``experiment`` that also draws, faint and dashed, the curves of its previous call.
 
@@ -208,9 +278,10 @@ def with_previous(experiment: Callable[..., Figure]) -> Callable[..., Figure]:
         current = [_curves(ax) for ax in figure.axes]
         for ax, now, old in zip(figure.axes, current, previous, strict=False):
             faint = [curve for curve in old if not any(_same(curve, new) for new in now)]
-            for label, x, y, color in faint:
+            for label, x, y, color, marker in faint:
                 ax.plot(x, y, color=color, linestyle="--", linewidth=1.2, alpha=0.5, zorder=1.5,
-                        label=PREVIOUS + label, gid="previous")  # fmt: skip
+                        marker=marker, fillstyle="none", label=PREVIOUS + label,
+                        gid="previous")  # fmt: skip
             legend = ax.get_legend()
             if faint and legend is not None:  # drawn again with the same title and sizes
                 title = legend.get_title()
@@ -226,16 +297,17 @@ def with_previous(experiment: Callable[..., Figure]) -> Callable[..., Figure]:
 
 
 def _curves(ax) -> list[tuple]:
-    """(label, x, y, colour) of each labelled line of ``ax`` drawn by the experiment."""
+    """(label, x, y, colour, marker) of each labelled line of ``ax`` drawn by the
+    experiment (the marker keeps a curve of single points visible when drawn faint)."""
     return [
-        (line.get_label(), line.get_xdata(), line.get_ydata(), line.get_color())
+        (line.get_label(), line.get_xdata(), line.get_ydata(), line.get_color(), line.get_marker())
         for line in ax.get_lines()
         if not line.get_label().startswith("_") and line.get_gid() != "previous"
     ]
 
 
 def _same(curve: tuple, other: tuple) -> bool:
-    (label, x, y, _), (other_label, other_x, other_y, _) = curve, other
+    (label, x, y, *_), (other_label, other_x, other_y, *_) = curve, other
     return (
         label == other_label
         and len(x) == len(other_x)

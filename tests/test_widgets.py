@@ -170,8 +170,10 @@ def test_with_previous_draws_nothing_faint_when_the_setting_did_not_change():
 
 
 @pytest.mark.parametrize(
-    "panel", [widgets.online_panel, widgets.replay_panel, widgets.prioritized_panel]
-)
+    "panel",
+    [widgets.online_panel, widgets.replay_panel, widgets.prioritized_panel,
+     widgets.blind_cliffwalk_panel],
+)  # fmt: skip
 def test_panel_draws_when_built_and_redraws_when_a_slider_moves(panel):
     box = panel()
     sliders, image, _errors = box.children

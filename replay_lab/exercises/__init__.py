@@ -8,7 +8,8 @@ the first case where it went wrong. A verdict is true only when the answer is co
 One module per topic: :mod:`~replay_lab.exercises.verdict` (the verdict and the case loop),
 :mod:`~replay_lab.exercises.formulas` (one formula into code),
 :mod:`~replay_lab.exercises.replay` (notebook 02: a ring buffer and the replay loop),
-:mod:`~replay_lab.exercises.prioritized` (notebook 03: the sum tree and proportional sampling).
+:mod:`~replay_lab.exercises.prioritized` (notebook 03: the sum tree and proportional sampling),
+:mod:`~replay_lab.exercises.ranks` (notebook 04: rank-based sampling probabilities).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from replay_lab.exercises.prioritized import (
     check_sampling,
     check_sum_tree,
 )
+from replay_lab.exercises.ranks import check_rank_probabilities
 from replay_lab.exercises.replay import LOOP_SETTINGS, check_replay_loop, check_ring_buffer
 from replay_lab.exercises.verdict import Verdict, check_value
 
@@ -40,6 +42,7 @@ __all__ = [
     "check_copies",
     "check_hand_update",
     "check_probabilities",
+    "check_rank_probabilities",
     "check_replay_loop",
     "check_ring_buffer",
     "check_sampling",

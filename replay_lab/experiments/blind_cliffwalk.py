@@ -51,7 +51,9 @@ per update, as the paper does, so that each update sees the priorities the previ
 left; uniform replay does not depend on the priorities, so a batch of uniform draws
 applied in order is the same as that many single updates, and it learns in batches.
 
-Run the full experiment with ``python -m replay_lab.experiments.blind_cliffwalk``.
+Run the full experiment with ``python -m replay_lab.experiments.blind_cliffwalk``: it uses
+the fast path of :mod:`replay_lab.experiments.blind_cliffwalk_fast`, which computes the same
+numbers (tested) many times sooner.
 """
 
 from __future__ import annotations
@@ -61,7 +63,8 @@ import math
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -77,9 +80,13 @@ __all__ = [
     "ErrorTracker",
     "Memory",
     "OracleReplay",
+    "Start",
     "make_order",
+    "progress_bar",
     "replay_memory",
     "run",
+    "start",
+    "table",
     "updates_to_learn",
 ]
 
@@ -110,6 +117,10 @@ class Memory:
     def size(self) -> int:
         """The number of stored transitions, copies included: 2**(n+1) - 2."""
         return int(self.copies.sum())
+
+    def distinct(self) -> Memory:
+        """The same transitions, each stored once."""
+        return replace(self, copies=np.ones_like(self.copies))
 
     def fields(self, with_copies: bool = True) -> tuple[np.ndarray, ...]:
         """The five fields, each transition repeated ``copies`` times (or once)."""
@@ -216,7 +227,31 @@ class ErrorTracker:
         return None
 
 
-def updates_to_learn(n: int, method: str, seed: int, max_updates: int | None = None) -> float:
+class Start(NamedTuple):
+    """Everything a run starts from, fixed by ``n`` and the seed."""
+
+    env: BlindCliffwalk
+    gamma: float
+    memory: Memory
+    q_star: np.ndarray
+    q: np.ndarray  # the initial Q, the same for every replay order
+    method_seed: np.random.SeedSequence  # the replay order's own random choices
+
+
+def start(n: int, seed: int) -> Start:
+    """The chain, its memory, Q* and the initial Q of seed ``seed``: one stream each for
+    the right actions, the initial Q and the replay order's random choices."""
+    env_seed, q_seed, method_seed = np.random.SeedSequence(seed).spawn(3)
+    env = BlindCliffwalk(n, seed=int(env_seed.generate_state(1)[0]))
+    gamma = 1 - 1 / n
+    q_star = value_iteration(env, gamma, tol=1e-14)
+    q = np.random.default_rng(q_seed).normal(0.0, 0.1, size=(n, 2))
+    return Start(env, gamma, replay_memory(env), q_star, q, method_seed)
+
+
+def updates_to_learn(
+    n: int, method: str, seed: int, max_updates: int | None = None, distinct: bool = False
+) -> float:
     """Updates until the mean squared error of Q against Q* falls below 1e-3.
 
     Parameters
@@ -230,6 +265,9 @@ def updates_to_learn(n: int, method: str, seed: int, max_updates: int | None = N
     max_updates : int, optional
         Give up (and return NaN) after this many updates; default 1000 times the memory
         size.
+    distinct : bool
+        Learn from a memory holding each distinct transition once (2n transitions)
+        instead of the paper's memory of all action sequences.
 
     Returns
     -------
@@ -239,12 +277,8 @@ def updates_to_learn(n: int, method: str, seed: int, max_updates: int | None = N
     n = check_positive_int("n", n)
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    env_seed, q_seed, method_seed = np.random.SeedSequence(seed).spawn(3)
-    env = BlindCliffwalk(n, seed=int(env_seed.generate_state(1)[0]))
-    gamma = 1 - 1 / n
-    memory = replay_memory(env)
-    q_star = value_iteration(env, gamma, tol=1e-14)
-    q = np.random.default_rng(q_seed).normal(0.0, 0.1, size=(n, 2))
+    _, gamma, memory, q_star, q, method_seed = start(n, seed)
+    memory = memory.distinct() if distinct else memory
     cap = (
         1000 * memory.size
         if max_updates is None
@@ -272,6 +306,7 @@ def run(
     methods: Sequence[str] = METHODS,
     seeds: int = 10,
     progress: bool = False,
+    distinct: bool = False,
 ) -> dict[str, np.ndarray]:
     """:func:`updates_to_learn` for every n, method and seed 0..seeds-1.
 
@@ -279,37 +314,40 @@ def run(
     """
     seeds = check_positive_int("seeds", seeds)
     results = {method: np.full((len(n_values), seeds), np.nan) for method in methods}
-    total, done, start = len(n_values) * len(methods) * seeds, 0, time.perf_counter()
+    total, done, begin = len(n_values) * len(methods) * seeds, 0, time.perf_counter()
     for i, n in enumerate(n_values):
         for method in methods:
             for seed in range(seeds):
-                results[method][i, seed] = updates_to_learn(n, method, seed)
+                results[method][i, seed] = updates_to_learn(n, method, seed, distinct=distinct)
                 done += 1
                 if progress:
-                    _progress(done, total, f"n={n} {method}", time.perf_counter() - start)
+                    progress_bar(done, total, f"n={n} {method}", time.perf_counter() - begin)
     if progress:
-        print(file=sys.stderr)
+        progress_bar(done, total, "", time.perf_counter() - begin, end=True)
     return results
 
 
-def _progress(done: int, total: int, label: str, seconds: float) -> None:
+def progress_bar(done: int, total: int, label: str, seconds: float, end: bool = False) -> None:
+    """One line on stderr, redrawn in place: how many of ``total`` runs are done."""
     filled = int(30 * done / total)
     bar = "#" * filled + "-" * (30 - filled)
     print(
         f"\r[{bar}] {done}/{total} {label:<20} {seconds:6.1f} s",
-        end="",
+        end="\n" if end else "",
         file=sys.stderr,
         flush=True,
     )
 
 
-def table(n_values: Sequence[int], results: dict[str, np.ndarray]) -> str:
-    """The median number of updates per n and method, as a text table."""
+def table(n_values: Sequence[int], results: dict[str, np.ndarray], distinct: bool = False) -> str:
+    """The median number of updates per n and method, as a text table (``distinct``: the
+    results came from a memory of distinct transitions, 2n of them)."""
     header = f"{'n':>3} {'memory':>8}" + "".join(f"{m:>14}" for m in results)
     lines = [header]
     for i, n in enumerate(n_values):
         cells = "".join(f"{np.nanmedian(r[i]):>14,.0f}" for r in results.values())
-        lines.append(f"{n:>3} {2 ** (n + 1) - 2:>8,}" + cells)
+        size = 2 * n if distinct else 2 ** (n + 1) - 2
+        lines.append(f"{n:>3} {size:>8,}" + cells)
     return "\n".join(lines)
 
 
@@ -331,11 +369,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, np.ndarray]:
     args = parser.parse_args(argv)
     check_in_range("--n-min", args.n_min, 1, args.n_max)
     n_values = list(range(args.n_min, args.n_max + 1))
-    start = time.perf_counter()
-    results = run(n_values, args.methods, args.seeds, progress=True)
+    from replay_lab.experiments.blind_cliffwalk_fast import run_fast  # imports this module
+
+    begin = time.perf_counter()
+    results = run_fast(n_values, args.methods, args.seeds, progress=True)
     print(
         f"median updates until the MSE of Q is below {THRESHOLD:g} ({args.seeds} seeds, "
-        f"{time.perf_counter() - start:.0f} s)"
+        f"{time.perf_counter() - begin:.0f} s)"
     )
     print(table(n_values, results))
     if args.save:

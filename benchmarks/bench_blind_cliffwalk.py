@@ -1,0 +1,76 @@
+"""The Blind Cliffwalk sweep, fast path against the readable experiment.
+
+Run: python benchmarks/bench_blind_cliffwalk.py
+
+1. the full sweep of the fast path (``run_fast``): n = 2 to ``--n-max`` (16), ``--seeds``
+   (10) seeds, all five replay orders, with the seconds of each order;
+2. side by side on the same settings, the readable ``run`` and ``run_fast`` for n = 2 to
+   ``--readable-n-max`` (12; the readable version needs about 40 minutes for n <= 16),
+   per order, with the ratio, and a check that both give the same numbers.
+
+Wall-clock and CPU seconds (``time.process_time``) are both printed: on a shared machine
+the CPU time is the steadier of the two.
+
+The machine is shared: each ratio compares two numbers measured one right after the
+other, and the load average is printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+from replay_lab.experiments import blind_cliffwalk as bc
+from replay_lab.experiments.blind_cliffwalk_fast import run_fast
+
+
+def seconds(function, *args) -> tuple[float, dict]:
+    """Wall-clock seconds of one call (and its result); the CPU seconds go to CPU."""
+    begin, cpu = time.perf_counter(), time.process_time()
+    result = function(*args)
+    CPU.append(time.process_time() - cpu)
+    return time.perf_counter() - begin, result
+
+
+CPU: list[float] = []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n-max", type=int, default=16)
+    parser.add_argument("--readable-n-max", type=int, default=12)
+    parser.add_argument("--seeds", type=int, default=10)
+    args = parser.parse_args()
+
+    n_values = list(range(2, args.n_max + 1))
+    print(f"fast path, n = 2..{args.n_max}, {args.seeds} seeds (load {os.getloadavg()[0]:.1f})")
+    total = cpu = 0.0
+    for method in bc.METHODS:
+        took, _ = seconds(run_fast, n_values, [method], args.seeds)
+        total, cpu = total + took, cpu + CPU[-1]
+        print(f"  {method:13} {took:7.1f} s   (CPU {CPU[-1]:6.1f} s)")
+    print(f"  {'all five':13} {total:7.1f} s   (CPU {cpu:6.1f} s, load {os.getloadavg()[0]:.1f})")
+
+    n_values = list(range(2, args.readable_n_max + 1))
+    print(f"readable against fast, n = 2..{args.readable_n_max}, {args.seeds} seeds")
+    slow_total = fast_total = 0.0
+    for method in bc.METHODS:
+        slow, expected = seconds(bc.run, n_values, [method], args.seeds)
+        fast, got = seconds(run_fast, n_values, [method], args.seeds)
+        same = np.array_equal(expected[method], got[method], equal_nan=True)
+        slow_total, fast_total = slow_total + slow, fast_total + fast
+        print(
+            f"  {method:13} readable {slow:7.1f} s   fast {fast:6.2f} s   "
+            f"{slow / fast:6.0f}x   same numbers: {same}   (load {os.getloadavg()[0]:.1f})"
+        )
+    print(
+        f"  {'all five':13} readable {slow_total:7.1f} s   fast {fast_total:6.2f} s   "
+        f"{slow_total / fast_total:6.0f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

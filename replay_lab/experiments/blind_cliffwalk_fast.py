@@ -1,0 +1,399 @@
+r"""The fast path of the Blind Cliffwalk experiment: the same numbers as
+:mod:`replay_lab.experiments.blind_cliffwalk`, many times sooner.
+
+The readable experiment is the reference; this module computes exactly what it computes
+(``tests/test_blind_cliffwalk_fast.py`` checks it update count by update count, seed by
+seed), and is only about speed. It draws the same random numbers from the same streams
+in the same order, applies the same floating-point operations in the same order, and
+keeps the error against Q* the way :class:`~replay_lab.experiments.blind_cliffwalk.ErrorTracker`
+does. What it changes is the bookkeeping around them, in plain Python on the ``2n``
+distinct transitions instead of numpy calls on the ``2**(n+1) - 2`` stored copies:
+
+``uniform``
+    The draws do not depend on Q, so they are made in blocks and grouped by transition.
+    A transition reads only the entries of its next state, further along the chain, so
+    from the last state back to the first each entry's values follow from its own draws
+    and the known values of the state it reads; the error's changes are then summed in
+    time order, as the tracker sums them (see :func:`_uniform`).
+``greedy``
+    The same keys (priority, tie-breaker, slot) the rank-based buffer keeps sorted: the
+    copies not yet replayed in their first order, the replayed ones in a heap; the
+    smaller of the two fronts is the buffer's rank 1.
+``rank``
+    The ranking is a list of sorted blocks (one to two thousand keys each), so that taking
+    the key at a rank and inserting the new one moves a block, not the whole list.
+``proportional``
+    A sum tree in a Python list, with the same node sums and the same search as
+    :class:`~replay_lab.sumtree.SumTree` (including its binary search at level 8).
+``oracle``
+    The hindsight choice over the distinct transitions, in plain Python, working out
+    again after each update only the changes that update can have altered.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from replay_lab._checks import check_positive_int
+from replay_lab.experiments import blind_cliffwalk as bc
+
+__all__ = ["run_fast", "updates_to_learn_fast"]
+
+BLOCK = 1024  # keys per block of the rank order (split at twice that)
+# at most this many random draws at once (memory), per block of uniform updates and of
+# prioritized ones; the results do not depend on them
+_ACCUMULATE = np.add.accumulate
+UNIFORM_MAX_DRAWS = 1 << 21
+PRIORITIZED_MAX_DRAWS = 1 << 16
+
+
+def updates_to_learn_fast(
+    n: int, method: str, seed: int, max_updates: int | None = None, distinct: bool = False
+) -> float:
+    """:func:`~replay_lab.experiments.blind_cliffwalk.updates_to_learn`, the same number,
+    computed fast (see the module's docstring)."""
+    n = check_positive_int("n", n)
+    if method not in bc.METHODS:
+        raise ValueError(f"method must be one of {bc.METHODS}, got {method!r}")
+    setup = bc.start(n, seed)
+    memory = setup.memory.distinct() if distinct else setup.memory
+    cap = (
+        1000 * memory.size
+        if max_updates is None
+        else check_positive_int("max_updates", max_updates)
+    )
+    error = float(((setup.q - setup.q_star) ** 2).sum())  # as the ErrorTracker starts
+    limit = bc.THRESHOLD * setup.q.size
+    if error < limit:
+        return 0.0
+    learner = _Learner(setup, memory, error, limit)
+    rng = np.random.default_rng(setup.method_seed)
+    if method == "uniform":
+        found = _uniform(learner, rng, cap)
+    elif method == "oracle":
+        found = _oracle(learner, cap)
+    else:
+        found = _prioritized(learner, method, rng, cap)
+    return np.nan if found is None else float(found)
+
+
+def run_fast(
+    n_values: Sequence[int],
+    methods: Sequence[str] = bc.METHODS,
+    seeds: int = 10,
+    progress: bool = False,
+    distinct: bool = False,
+) -> dict[str, np.ndarray]:
+    """:func:`~replay_lab.experiments.blind_cliffwalk.run`, the same results, fast."""
+    seeds = check_positive_int("seeds", seeds)
+    results = {method: np.full((len(n_values), seeds), np.nan) for method in methods}
+    total, done, begin = len(n_values) * len(methods) * seeds, 0, time.perf_counter()
+    for i, n in enumerate(n_values):
+        for method in methods:
+            for seed in range(seeds):
+                results[method][i, seed] = updates_to_learn_fast(n, method, seed, distinct=distinct)
+                done += 1
+                if progress:
+                    bc.progress_bar(done, total, f"n={n} {method}", time.perf_counter() - begin)
+    if progress:
+        bc.progress_bar(done, total, "", time.perf_counter() - begin, end=True)
+    return results
+
+
+class _Learner:
+    """Q and its error against Q* as Python floats, on entry ``e = 2 * s + a``, which is
+    also the row of that transition in the memory."""
+
+    def __init__(self, setup: bc.Start, memory: bc.Memory, error: float, limit: float):
+        self.gamma = setup.gamma
+        self.q = setup.q.ravel().tolist()
+        self.q_star = setup.q_star.ravel().tolist()
+        self.rewards = memory.rewards.tolist()
+        self.next_states = memory.next_states.tolist()
+        self.terminated = memory.terminated.tolist()
+        self.copies = memory.copies.tolist()
+        self.error, self.limit = error, limit
+
+    def target(self, e: int) -> float:
+        """The TD target of transition ``e``, as :func:`~replay_lab.core.q_update` forms it."""
+        s_next = 2 * self.next_states[e]
+        return self.rewards[e] + self.gamma * (1 - self.terminated[e]) * max(
+            self.q[s_next], self.q[s_next + 1]
+        )
+
+    def update(self, e: int) -> float:
+        """Apply the update of transition ``e``; return its TD error."""
+        old = self.q[e]
+        delta = self.target(e) - old
+        new = old + bc.STEP_SIZE * 1.0 * delta  # the weight 1 of these samples
+        goal = self.q_star[e]
+        self.error += (new - goal) ** 2 - (old - goal) ** 2
+        self.q[e] = new
+        return delta
+
+    @property
+    def learned(self) -> bool:
+        return self.error < self.limit
+
+
+def _uniform(learner: _Learner, rng: np.random.Generator, cap: int) -> int | None:
+    """Uniform replay, a block of draws at a time, one entry of Q at a time.
+
+    The draws do not depend on Q, so a block of them is made at once (as
+    ReplayBuffer.sample makes them) and grouped by transition. The transition of entry
+    ``e`` reads only the entries of its next state, which is further along the chain; so,
+    from the last state back to the first, each entry's values after each of its updates
+    follow from its own draws and the already known values of the state it reads. The
+    squared errors then change by known amounts at known times, and their running sum,
+    added in time order as the ErrorTracker adds them, tells when the threshold is crossed.
+    """
+    m, gamma, size = len(learner.q), learner.gamma, sum(learner.copies)
+    ends = np.cumsum(learner.copies)  # the slots of transition e end at ends[e]
+    done = 0
+    while done < cap:
+        block = min(cap - done, max(4096, 16 * size), UNIFORM_MAX_DRAWS)
+        slots = np.minimum((rng.random(block) * size).astype(np.int64), size - 1)
+        drawn = np.searchsorted(ends, slots, side="right").astype(np.int16)  # radix-sorted
+        order = np.argsort(drawn, kind="stable")  # times, grouped by transition
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(drawn, minlength=m))])
+        times = [order[bounds[e] : bounds[e + 1]] for e in range(m)]
+        values = [None] * m  # entry e before its first update in the block, then after each
+        change = np.zeros(block)  # of the summed squared error, by time
+        for e in range(m - 1, -1, -1):  # the last state first (both its actions end)
+            if learner.terminated[e]:
+                targets = np.full(len(times[e]), learner.rewards[e] + gamma * 0 * 0.0)
+            else:
+                s_next = 2 * learner.next_states[e]
+                read = [
+                    values[k][np.searchsorted(times[k], times[e])] for k in (s_next, s_next + 1)
+                ]
+                targets = learner.rewards[e] + gamma * 1 * np.maximum(*read)
+            values[e] = np.array(_follow(learner.q[e], targets, learner.terminated[e]))
+            goal = learner.q_star[e]
+            change[times[e]] = (values[e][1:] - goal) ** 2 - (values[e][:-1] - goal) ** 2
+        running = np.cumsum(np.concatenate([[learner.error], change]))[1:]
+        below = np.flatnonzero(running < learner.limit)
+        if len(below):
+            return done + int(below[0]) + 1
+        learner.q = [float(v[-1]) for v in values]
+        learner.error = float(running[-1])
+        done += block
+    return None
+
+
+def _follow(q: float, targets: np.ndarray, constant: bool) -> list[float]:
+    """Q of one entry before and after each of its updates towards these targets.
+
+    With a ``constant`` target (a terminal transition), once an update leaves Q unchanged
+    so do all the later ones (the same numbers in, the same number out): they are filled
+    in at once. A bootstrapped target keeps changing while the chain learns, so there is
+    nothing to skip.
+    """
+    trajectory = [q]
+    append = trajectory.append
+    if constant:
+        for target in targets.tolist():
+            new = q + bc.STEP_SIZE * 1.0 * (target - q)
+            if new == q:
+                break
+            q = new
+            append(q)
+        return trajectory + [q] * (len(targets) + 1 - len(trajectory))
+    for target in targets.tolist():
+        q = q + bc.STEP_SIZE * 1.0 * (target - q)
+        append(q)
+    return trajectory
+
+
+def _oracle(learner: _Learner, cap: int) -> int | None:
+    """The update that lowers the error most, as OracleReplay.sample chooses it.
+
+    The change an update of entry ``e`` would make depends on ``e`` and the entries of
+    its next state only, so after an update just those that read the updated entry (and
+    the entry itself) are worked out again.
+    """
+    m = len(learner.q)
+    readers = [[e] for e in range(m)]
+    for e in range(m):
+        for read in (2 * learner.next_states[e], 2 * learner.next_states[e] + 1):
+            if read != e:
+                readers[read].append(e)
+
+    def change(e: int) -> float:
+        old = learner.q[e]
+        new = old + bc.STEP_SIZE * (learner.target(e) - old)
+        goal = learner.q_star[e]
+        return (new - goal) ** 2 - (old - goal) ** 2
+
+    changes = [change(e) for e in range(m)]
+    for updates in range(cap):
+        best = min(range(m), key=changes.__getitem__)  # the first of equal ones, as argmin
+        learner.update(best)
+        if learner.learned:
+            return updates + 1
+        for e in readers[best]:
+            changes[e] = change(e)
+    return None
+
+
+def _prioritized(learner: _Learner, method: str, rng: np.random.Generator, cap: int) -> int | None:
+    """Greedy, rank or proportional: one transition per update, its priority fed back."""
+    size = sum(learner.copies)
+    transition_of = np.repeat(np.arange(len(learner.q)), learner.copies).tolist()  # by slot
+    if method == "proportional":
+        order = _SumTreeOrder(size, bc.PRIORITY_EXPONENT)
+    else:
+        # as RankBasedReplayBuffer.extend: one tie-breaker per slot, all at priority 1
+        ties = rng.random(size).tolist()
+        keys = sorted(zip([-1.0] * size, ties, range(size), strict=True))
+        order = _GreedyOrder(keys) if method == "greedy" else _BlockOrder(keys, size)
+    # the learner's update, inlined (the loop below is the whole run)
+    q, q_star, rewards = learner.q, learner.q_star, learner.rewards
+    reads = [2 * s for s in learner.next_states]
+    discounts = [learner.gamma * (1 - done) for done in learner.terminated]
+    step, floor = bc.STEP_SIZE * 1.0, bc.PRIORITY_FLOOR
+    error, limit = learner.error, learner.limit
+    done = 0
+    while done < cap:
+        block = min(cap - done, max(256, 2 * size), PRIORITIZED_MAX_DRAWS)
+        if method == "proportional":  # one draw per update: the sample's
+            picks, ties = order.picks(rng.random(block)), [0.0] * block
+        else:  # two, in this order: the sample's, then the new tie-breaker
+            draws = rng.random(2 * block)
+            picks, ties = order.picks(draws[0::2]), draws[1::2].tolist()
+        take, put = order.take, order.put
+        for k in range(block):
+            slot = take(picks[k])
+            e = transition_of[slot]
+            old, a, b = q[e], q[reads[e]], q[reads[e] + 1]
+            delta = rewards[e] + discounts[e] * (b if b > a else a) - old  # max(a, b)
+            new = old + step * delta
+            goal = q_star[e]
+            error += (new - goal) ** 2 - (old - goal) ** 2
+            q[e] = new
+            if error < limit:
+                return done + k + 1
+            put(slot, abs(delta) + floor, ties[k])
+        done += block
+    return None
+
+
+class _GreedyOrder:
+    """Greedy: the largest priority (the smallest key) is always the one replayed.
+
+    The copies not yet replayed keep their first keys, in sorted order (a pointer walks
+    them); the replayed ones sit in a heap; the top is the smaller of the two fronts.
+    """
+
+    def __init__(self, keys: list):
+        self.fresh, self.next, self.replayed = keys, 0, []
+
+    def picks(self, uniforms: np.ndarray) -> list:
+        return [0] * len(uniforms)  # rank 1, whatever the draw
+
+    def take(self, rank: int) -> int:
+        if self.replayed and (
+            self.next == len(self.fresh) or self.replayed[0] < self.fresh[self.next]
+        ):
+            return heapq.heappop(self.replayed)[2]
+        self.next += 1
+        return self.fresh[self.next - 1][2]
+
+    def put(self, slot: int, p: float, tie: float) -> None:
+        heapq.heappush(self.replayed, (-p, tie, slot))
+
+
+class _BlockOrder:
+    """Rank-based: the keys in sorted blocks; ranks drawn as RankBasedReplayBuffer.sample."""
+
+    def __init__(self, keys: list, size: int):
+        self.blocks = [keys[i : i + BLOCK] for i in range(0, size, BLOCK)]
+        self.firsts = [block[0] for block in self.blocks]
+        ranks = np.arange(1, size + 1, dtype=float)
+        self.mass = np.cumsum(ranks**-bc.PRIORITY_EXPONENT)
+        self.size = size
+
+    def picks(self, uniforms: np.ndarray) -> list:
+        total = self.mass[-1]
+        prefix = np.minimum(uniforms * (total / 1), np.nextafter(total, 0))
+        ranks = np.searchsorted(self.mass, prefix, side="right")
+        return np.minimum(ranks, self.size - 1).tolist()
+
+    def take(self, rank: int) -> int:
+        """Remove the key at ``rank`` (0 is the largest priority); return its slot."""
+        for i, block in enumerate(self.blocks):
+            if rank < len(block):
+                key = block.pop(rank)
+                if not block:
+                    del self.blocks[i], self.firsts[i]
+                elif rank == 0:
+                    self.firsts[i] = block[0]
+                return key[2]
+            rank -= len(block)
+        raise IndexError(rank)
+
+    def put(self, slot: int, p: float, tie: float) -> None:
+        key = (-p, tie, slot)
+        i = max(bisect.bisect_right(self.firsts, key) - 1, 0)
+        block = self.blocks[i]
+        bisect.insort(block, key)
+        self.firsts[i] = block[0]
+        if len(block) > 2 * BLOCK:
+            self.blocks[i : i + 1] = [block[:BLOCK], block[BLOCK:]]
+            self.firsts[i : i + 1] = [block[0], block[BLOCK]]
+
+
+class _SumTreeOrder:
+    """Proportional: :class:`~replay_lab.sumtree.SumTree`'s nodes and search, in a list."""
+
+    def __init__(self, size: int, exponent: float):
+        self.exponent = exponent
+        self.depth = (size - 1).bit_length()
+        self.first_leaf = 2**self.depth
+        self.top = min(self.depth, 8)
+        nodes = np.zeros(2 * self.first_leaf)
+        nodes[self.first_leaf : self.first_leaf + size] = 1.0**exponent  # all at priority 1
+        for level in range(self.depth - 1, -1, -1):  # parents as left + right, level by level
+            parents = np.arange(2**level, 2 ** (level + 1))
+            nodes[parents] = nodes[2 * parents] + nodes[2 * parents + 1]
+        self.nodes = nodes.tolist()
+        self.level = nodes[2**self.top : 2 ** (self.top + 1)].copy()  # searched at once
+        self.last = int(np.flatnonzero(self.level)[-1])  # priorities stay positive
+        self.before = np.zeros(len(self.level) + 1)  # SumTree.find's running sums
+        self.running = self.before[1:]  # a view: cumsum writes into it
+        self.first_top = 2**self.top
+
+    def picks(self, uniforms: np.ndarray) -> np.ndarray:
+        return uniforms.tolist()  # the tree changes between updates: searched in take
+
+    def take(self, uniform: float) -> int:
+        nodes, total = self.nodes, self.nodes[1]
+        u = min(uniform * (total / 1), math.nextafter(total, 0))
+        _ACCUMULATE(self.level, out=self.running)  # np.cumsum, sequential, without its wrapper
+        k = min(int(self.before.searchsorted(u, side="right")) - 1, self.last)
+        node, u = self.first_top + k, u - float(self.before[k])
+        for _ in range(self.depth - self.top):
+            left = 2 * node
+            if u >= nodes[left] and nodes[left + 1] > 0:
+                u -= nodes[left]
+                node = left + 1
+            else:
+                node = left
+        return node - self.first_leaf
+
+    def put(self, slot: int, p: float, tie: float) -> None:
+        nodes, node = self.nodes, self.first_leaf + slot
+        nodes[node] = p**self.exponent
+        for _ in range(self.depth - self.top):  # up to the searched level
+            node //= 2
+            nodes[node] = nodes[2 * node] + nodes[2 * node + 1]
+        self.level[node - self.first_top] = nodes[node]
+        while node > 1:
+            node //= 2
+            nodes[node] = nodes[2 * node] + nodes[2 * node + 1]

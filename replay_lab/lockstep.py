@@ -43,6 +43,7 @@ import numpy as np
 from gymnasium.utils import seeding
 
 from replay_lab._checks import (
+    check_algorithm,
     check_flag,
     check_in_range,
     check_int,
@@ -215,9 +216,10 @@ def train_lockstep(
     q_star: np.ndarray | None = None,
     record_replays: bool = False,
     track_greedy_value: bool = False,
+    algorithm: str = "q_learning",
 ) -> TrainResult:
-    """Train one tabular Q-learner per seed, all at once; the arguments are those of
-    :func:`~replay_lab.agents.train` (``seeds`` as for
+    """Train one tabular Q-learner (or SARSA learner) per seed, all at once; the arguments
+    are those of :func:`~replay_lab.agents.train` (``seeds`` as for
     :func:`~replay_lab.agents.run_seeds`), and the result is what ``run_seeds`` returns:
     row ``k`` is exactly ``train(env, seed=seeds[k], ...)`` when :func:`exact_for` holds.
     """
@@ -227,10 +229,12 @@ def train_lockstep(
         batch_size=batch_size, updates_per_step=updates_per_step,
         learning_starts=learning_starts, combined=combined,
         priority_exponent=priority_exponent, priority_floor=priority_floor, beta=beta,
+        algorithm=algorithm,
     )  # fmt: skip
     seeds = _checked_seeds(seeds)
     if episodes is None and steps is None:
         raise ValueError("give a budget: episodes, steps, or both")
+    check_algorithm(algorithm, replay)
     episodes = None if episodes is None else check_positive_int("episodes", episodes)
     steps = None if steps is None else check_positive_int("steps", steps)
     max_steps = None if max_steps is None else check_positive_int("max_steps", max_steps)
@@ -278,6 +282,7 @@ def train_lockstep(
         episodes=episodes, steps=steps, alpha=alpha, gamma=gamma, epsilon=epsilon,
         beta=beta, ties=ties, max_steps=max_steps, batch_size=batch_size,
         updates_per_step=updates_per_step, learning_starts=learning_starts,
+        sarsa=algorithm == "sarsa",
     )  # fmt: skip
     if not np.isfinite(q).all():
         raise ValueError("the Q-tables diverged to inf or NaN (the TD errors are too large)")
@@ -286,9 +291,14 @@ def train_lockstep(
 
 def _run(
     q, model, policy, environment, buffer, recorder, *, episodes, steps, alpha, gamma,
-    epsilon, beta, ties, max_steps, batch_size, updates_per_step, learning_starts,
+    epsilon, beta, ties, max_steps, batch_size, updates_per_step, learning_starts, sarsa,
 ) -> None:  # fmt: skip
-    """The lockstep loop: every active seed makes one step per iteration."""
+    """The lockstep loop: every active seed makes one step per iteration.
+
+    With ``sarsa`` (online only) each seed draws its first action at a reset and its next
+    action after every step, before the update, as :func:`~replay_lab.sarsa.sarsa` does;
+    the target reads Q(s', a') instead of the maximum.
+    """
     n_seeds, n_states, n_actions = q.shape
     flat = q.reshape(-1)  # a view: seed k's Q(s, a) is flat[k * n_states * n_actions + ...]
     table = np.arange(n_seeds) * (n_states * n_actions)
@@ -298,17 +308,24 @@ def _run(
     state = np.zeros(n_seeds, dtype=np.int64)
     starting = np.ones(n_seeds, dtype=bool)  # needs a reset before its next step
     episode_steps = np.zeros(n_seeds, dtype=np.int64)
+    action = np.zeros(n_seeds, dtype=np.int64)  # SARSA's next action, chosen a step ahead
     step = 0
     while len(active):
+        eps = check_in_range("epsilon", epsilon(step), 0, 1)
         new = active[starting[active]]
         if len(new):
             state[new] = model.reset(environment.draw(new, 1)[:, 0])
             starting[new] = False
             episode_steps[new] = 0
+            if sarsa:
+                rows = table[new] + state[new] * n_actions
+                action[new] = _epsilon_greedy(flat, rows, actions, policy.draw(new, 2), eps, ties)
         s = state[active]
-        eps = check_in_range("epsilon", epsilon(step), 0, 1)
-        uniforms = policy.draw(active, 2)
-        a = _epsilon_greedy(flat, table[active] + s * n_actions, actions, uniforms, eps, ties)
+        if sarsa:
+            a = action[active]
+        else:
+            uniforms = policy.draw(active, 2)
+            a = _epsilon_greedy(flat, table[active] + s * n_actions, actions, uniforms, eps, ties)
         outcome = model.step(s, a, environment.draw(active, 1)[:, 0])
         s_next, r = model.next_state[outcome], model.reward[outcome]
         terminated = model.terminated[outcome]
@@ -316,7 +333,18 @@ def _run(
         episode_steps[active] += 1
         out_of_steps = step == steps
         truncated = (episode_steps[active] == limit) | out_of_steps
-        if buffer is None:
+        if sarsa:
+            rows = table[active] + s_next * n_actions
+            eps_next = check_in_range("epsilon", epsilon(step), 0, 1)
+            a_next = _epsilon_greedy(flat, rows, actions, policy.draw(active, 2), eps_next, ties)
+            action[active] = a_next
+            sa = table[active] + s * n_actions + a
+            # Q(s', a') as the maximum over a one-action row
+            discount = gamma * (1 - terminated.astype(float))
+            _apply_in_order(flat, sa[None], (rows + a_next)[None, :, None], r[None],
+                            discount[None], alpha, None)  # fmt: skip
+            recorder.updates[active] += 1
+        elif buffer is None:
             sa = table[active] + s * n_actions + a
             nxt = (table[active] + s_next * n_actions)[:, None] + actions
             discount = gamma * (1 - terminated.astype(float))

@@ -9,6 +9,7 @@ The pieces, one module per idea:
 - :mod:`replay_lab.envs`: ground truth (value iteration, exact policy values, Q-error)
 - :mod:`replay_lab.schedules`: hyperparameters that change over training
 - :mod:`replay_lab.agents`: the training loop, over one or many seeds
+- :mod:`replay_lab.sarsa`: SARSA, Q-learning's on-policy twin
 - :mod:`replay_lab.recorder`, :mod:`replay_lab.results`: what a run records and returns
 - :mod:`replay_lab.stats`: the mean over seeds and its 95% confidence band
 - :mod:`replay_lab.plotting` (a package, one module per kind of figure),
@@ -52,12 +53,14 @@ _LAZY = {
             "q_error",
             "reachable_states",
             "start_value",
+            "success_probability",
             "tabular_model",
             "value_iteration",
         ],
         "replay_lab.envs",
     ),
     "Recorder": "replay_lab.recorder",
+    "sarsa_update": "replay_lab.sarsa",
 }
 _SUBMODULES = {
     "agents",
@@ -66,6 +69,7 @@ _SUBMODULES = {
     "experiments",
     "plotting",
     "recorder",
+    "sarsa",
     "stats",
     "widgets",
 }
@@ -105,8 +109,10 @@ __all__ = [
     "q_update",
     "reachable_states",
     "run_seeds",
+    "sarsa_update",
     "start_value",
     "steps_to_first_reward",
+    "success_probability",
     "sweep",
     "tabular_model",
     "td_error",

@@ -11,19 +11,24 @@ from replay_lab.envs.ground_truth import (
     q_error,
     reachable_states,
     start_value,
+    success_probability,
     tabular_model,
     value_iteration,
 )
 from replay_lab.envs.model_env import ModelEnv
+from replay_lab.envs.time_limit import TruncationAsTermination, stay_or_leave
 
 __all__ = [
     "BlindCliffwalk",
     "ModelEnv",
     "TabularModel",
+    "TruncationAsTermination",
     "policy_evaluation",
     "q_error",
     "reachable_states",
     "start_value",
+    "stay_or_leave",
+    "success_probability",
     "tabular_model",
     "value_iteration",
 ]

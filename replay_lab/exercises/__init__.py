@@ -6,7 +6,8 @@ shows as one line: not done yet (the stub still raises ``NotImplementedError``),
 the first case where it went wrong. A verdict is true only when the answer is correct.
 
 One module per topic: :mod:`~replay_lab.exercises.verdict` (the verdict and the case loop),
-:mod:`~replay_lab.exercises.formulas` (one formula into code).
+:mod:`~replay_lab.exercises.formulas` (one formula into code),
+:mod:`~replay_lab.exercises.sarsa` (SARSA's update).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from replay_lab.exercises.formulas import (
     check_ring_slot,
     check_td_error,
 )
+from replay_lab.exercises.sarsa import check_sarsa_update
 from replay_lab.exercises.verdict import Verdict, check_value
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "check_is_weights",
     "check_priorities",
     "check_ring_slot",
+    "check_sarsa_update",
     "check_td_error",
     "check_value",
     "show_source",

@@ -49,6 +49,7 @@ _LAZY = {
     ),
     **dict.fromkeys(
         [
+            "greedy_path",
             "policy_evaluation",
             "q_error",
             "reachable_states",
@@ -99,6 +100,7 @@ __all__ = [
     "TrainResult",
     "epsilon_greedy",
     "evaluate_greedy",
+    "greedy_path",
     "greedy_policy",
     "learn_from_batch",
     "make_buffer",

@@ -8,6 +8,7 @@ from replay_lab.agents import evaluate_greedy
 from replay_lab.core import greedy_policy
 from replay_lab.envs import (
     ModelEnv,
+    greedy_path,
     policy_evaluation,
     q_error,
     reachable_states,
@@ -246,3 +247,13 @@ def test_success_probability_rejects_bad_input():
         success_probability(env, np.array([0, 2, 0, 0]))
     with pytest.raises(ValueError, match="horizon"):
         success_probability(env, np.zeros(4, dtype=int), horizon=0)
+
+
+def test_greedy_path_of_q_star_on_the_cliff_is_the_13_steps_along_its_edge():
+    cliff = gym.make("CliffWalking-v1")
+    path = greedy_path(cliff, value_iteration(cliff, 1.0))
+    assert path == [36, *range(24, 36), 47]  # up, eleven steps right along row 2, down
+    # a table of zeros walks up (action 0) into the top wall for ever: cut at max_steps
+    assert greedy_path(cliff, np.zeros((48, 4)), max_steps=5) == [36, 24, 12, 0, 0, 0]
+    with pytest.raises(ValueError, match="deterministic"):
+        greedy_path(gym.make("FrozenLake-v1"), np.zeros((16, 4)))

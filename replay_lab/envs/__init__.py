@@ -7,6 +7,7 @@ of our own lives in a file of its own, like gymnasium's toy-text environments.
 from replay_lab.envs.blind_cliffwalk import BlindCliffwalk
 from replay_lab.envs.ground_truth import (
     TabularModel,
+    greedy_path,
     policy_evaluation,
     q_error,
     reachable_states,
@@ -23,6 +24,7 @@ __all__ = [
     "ModelEnv",
     "TabularModel",
     "TruncationAsTermination",
+    "greedy_path",
     "policy_evaluation",
     "q_error",
     "reachable_states",

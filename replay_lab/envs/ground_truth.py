@@ -260,6 +260,26 @@ def success_probability(env, policy: np.ndarray, horizon: int | None = None) -> 
     return p
 
 
+def greedy_path(env, q: np.ndarray, max_steps: int = 100) -> list[int]:
+    """Return the states the greedy policy of ``q`` visits from the start of a
+    deterministic world (CliffWalking), start and last state included: until the episode
+    terminates, or ``max_steps`` steps (a greedy policy can walk in circles)."""
+    model = tabular_model(env)
+    policy = np.argmax(np.asarray(q), axis=1)  # ties to the lowest action, as greedy_policy
+    starts = np.flatnonzero(_initial(model) > 0)
+    if len(starts) != 1 or np.bincount(model.pair).max() != 1:
+        raise ValueError("greedy_path needs a deterministic world with one start state")
+    outcome = np.empty(model.n_states * model.n_actions, dtype=np.int64)
+    outcome[model.pair] = np.arange(len(model.pair))  # the one outcome of each pair
+    path = [int(starts[0])]
+    for _ in range(check_positive_int("max_steps", max_steps)):
+        k = outcome[path[-1] * model.n_actions + policy[path[-1]]]
+        path.append(int(model.next_state[k]))
+        if model.terminated[k]:
+            break
+    return path
+
+
 def start_value(env, values: np.ndarray) -> float:
     """Return the expected value of the start state, ``sum_s initial(s) * values[s]``."""
     return float(_initial(tabular_model(env)) @ np.asarray(values))

@@ -12,7 +12,8 @@ tricks live here, never in the readable layer.
   environment via ``gymnasium.utils.seeding.np_random`` of the same int, buffer) and draws
   from them in blocks (:class:`BlockStreams`): numpy's ``Generator.random`` fills
   sequentially, so a block holds the numbers that repeated calls would have returned;
-- a step draws what the readable layer draws: two uniforms for epsilon-greedy, one for
+- a step draws what the readable layer draws: two uniforms for epsilon-greedy (SARSA:
+  two for the next action after the step, and two for the first action at a reset), one for
   the environment (gymnasium's toy-text ``categorical_sample``: the first outcome whose
   cumulative probability exceeds ``u``), one more for each reset, ``batch_size`` for a
   replayed batch;
@@ -638,6 +639,7 @@ class _Recorder:
         self.episode_return = np.zeros(n_seeds)
         self.ages = np.zeros((n_seeds, capacity), dtype=np.int64) if capacity else None
         self.log: list[tuple] = []  # per step with episode ends: who, which, the metrics
+        self.greedy_values: dict[bytes, float] = {}  # start value of each policy met so far
 
     def stepped(self, seeds, rewards) -> None:
         self.episode_return[seeds] += rewards
@@ -661,8 +663,12 @@ class _Recorder:
         greedy = np.full(len(seeds), np.nan)
         if self.greedy_gamma is not None:
             for i, k in enumerate(seeds.tolist()):
-                values = policy_evaluation(self.model, greedy_policy(q[k]), self.greedy_gamma)
-                greedy[i] = start_value(self.model, values)
+                policy = greedy_policy(q[k])
+                key = policy.tobytes()  # a policy changes rarely: solve each one once
+                if key not in self.greedy_values:
+                    values = policy_evaluation(self.model, policy, self.greedy_gamma)
+                    self.greedy_values[key] = start_value(self.model, values)
+                greedy[i] = self.greedy_values[key]
         self.log.append(
             (seeds, self.episodes[seeds], self.episode_return[seeds], lengths,
              self.updates[seeds], errors, greedy)

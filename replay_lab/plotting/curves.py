@@ -85,11 +85,13 @@ def plot_first_rewards(
         steps = np.asarray(steps, dtype=float)
         jitter = row + rng.uniform(-0.15, 0.15, size=len(steps))
         seen = np.isfinite(steps)
+        ax.scatter(steps[seen], jitter[seen], color=color, s=30)
+        # the colour's legend entry is a square: dots and crosses are explained below it
         ax.scatter(
-            steps[seen],
-            jitter[seen],
+            [],
+            [],
             color=color,
-            s=30,
+            marker="s",
             label=f"{label}: {seen.sum()}/{len(steps)} seeds with a reward",
         )
         ax.scatter(

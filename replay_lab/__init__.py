@@ -10,6 +10,7 @@ The pieces, one module per idea:
 - :mod:`replay_lab.schedules`: hyperparameters that change over training
 - :mod:`replay_lab.agents`: the training loop, over one or many seeds
 - :mod:`replay_lab.replay_order`: one stored dataset replayed in different orders
+- :mod:`replay_lab.sarsa`: SARSA, Q-learning's on-policy twin
 - :mod:`replay_lab.recorder`, :mod:`replay_lab.results`: what a run records and returns
 - :mod:`replay_lab.stats`: the mean over seeds and its 95% confidence band
 - :mod:`replay_lab.plotting` (a package, one module per kind of figure),
@@ -54,16 +55,19 @@ _LAZY = {
     ),
     **dict.fromkeys(
         [
+            "greedy_path",
             "policy_evaluation",
             "q_error",
             "reachable_states",
             "start_value",
+            "success_probability",
             "tabular_model",
             "value_iteration",
         ],
         "replay_lab.envs",
     ),
     "Recorder": "replay_lab.recorder",
+    "sarsa_update": "replay_lab.sarsa",
 }
 _SUBMODULES = {
     "agents",
@@ -73,6 +77,7 @@ _SUBMODULES = {
     "plotting",
     "recorder",
     "replay_order",
+    "sarsa",
     "stats",
     "widgets",
 }
@@ -102,6 +107,7 @@ __all__ = [
     "TrainResult",
     "epsilon_greedy",
     "evaluate_greedy",
+    "greedy_path",
     "greedy_policy",
     "importance_weights",
     "learn_from_batch",
@@ -113,8 +119,10 @@ __all__ = [
     "q_update",
     "reachable_states",
     "run_seeds",
+    "sarsa_update",
     "start_value",
     "steps_to_first_reward",
+    "success_probability",
     "sweep",
     "tabular_model",
     "td_error",

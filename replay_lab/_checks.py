@@ -182,3 +182,16 @@ def check_learning_starts(learning_starts, batch_size: int, capacity: int, steps
             "learning would start"
         )
     return learning_starts
+
+
+def check_algorithm(algorithm: object, replay: object) -> str:
+    """Return ``algorithm`` if it is "q_learning" or "sarsa" (SARSA learns online only, so
+    not with ``replay``), else raise ValueError."""
+    if algorithm not in ("q_learning", "sarsa"):
+        raise ValueError(f"algorithm must be 'q_learning' or 'sarsa', got {algorithm!r}")
+    if algorithm == "sarsa" and replay is not None:
+        raise ValueError(
+            f"algorithm='sarsa' learns online only (replay=None), got replay={replay!r}: a "
+            "replayed transition's next action was chosen by an older policy"
+        )
+    return algorithm

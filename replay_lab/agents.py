@@ -1,6 +1,7 @@
 """Training: tabular Q-learning online or from a replay buffer, over one or many seeds.
 
-- :func:`q_learning` is the algorithm, a loop to read top to bottom;
+- :func:`q_learning` is the algorithm, a loop to read top to bottom (its on-policy twin,
+  :func:`~replay_lab.sarsa.sarsa`, lives in :mod:`replay_lab.sarsa`);
 - :func:`learn_from_batch` is one replay step (sample, update, feed the TD errors back),
   shared by the loop and the Blind Cliffwalk experiment;
 - :func:`train` is the public edge: it checks the arguments, builds the environment, the
@@ -18,6 +19,7 @@ import gymnasium as gym
 import numpy as np
 
 from replay_lab._checks import (
+    check_algorithm,
     check_flag,
     check_in_range,
     check_int,
@@ -31,6 +33,7 @@ from replay_lab.lockstep import exact_for, train_lockstep
 from replay_lab.prioritized import PrioritizedReplayBuffer, RankBasedReplayBuffer
 from replay_lab.recorder import Recorder
 from replay_lab.results import TrainResult
+from replay_lab.sarsa import sarsa
 from replay_lab.schedules import Schedule, as_schedule
 
 __all__ = [
@@ -176,8 +179,9 @@ def train(
     q_star: np.ndarray | None = None,
     record_replays: bool = False,
     track_greedy_value: bool = False,
+    algorithm: str = "q_learning",
 ) -> TrainResult:
-    """Train a tabular Q-learner (:func:`q_learning`) and record how it went.
+    """Train a tabular Q-learner (:func:`q_learning`), or SARSA, and record how it went.
 
     Parameters
     ----------
@@ -229,6 +233,9 @@ def train(
     track_greedy_value : bool
         After each episode, evaluate the greedy policy of Q exactly (a linear solve on
         the environment's model; needs gamma < 1) and record its value at the start.
+    algorithm : {"q_learning", "sarsa"}
+        The target: Q-learning's :math:`\\max_{a'} Q(s', a')`, or SARSA's :math:`Q(s', a')`
+        of the next action taken (:func:`~replay_lab.sarsa.sarsa`; online only).
     """
     settings = dict(
         episodes=episodes, steps=steps, alpha=alpha, gamma=gamma, epsilon=epsilon, seed=seed,
@@ -236,9 +243,11 @@ def train(
         batch_size=batch_size, updates_per_step=updates_per_step,
         learning_starts=learning_starts, combined=combined,
         priority_exponent=priority_exponent, priority_floor=priority_floor, beta=beta,
+        algorithm=algorithm,
     )  # fmt: skip
     if episodes is None and steps is None:
         raise ValueError("give a budget: episodes, steps, or both")
+    check_algorithm(algorithm, replay)
     episodes = None if episodes is None else check_positive_int("episodes", episodes)
     steps = None if steps is None else check_positive_int("steps", steps)
     max_steps = None if max_steps is None else check_positive_int("max_steps", max_steps)
@@ -263,6 +272,13 @@ def train(
         env, episodes, steps, q_star=q_star, buffer=buffer if record_replays else None,
         greedy_gamma=gamma if track_greedy_value else None,
     )  # fmt: skip
+    if algorithm == "sarsa":
+        sarsa(
+            env, q, np.random.default_rng(policy_stream), recorder, alpha=alpha, gamma=gamma,
+            epsilon=epsilon, ties=ties, max_steps=max_steps,
+            env_seed=int(env_stream.generate_state(1)[0]),
+        )  # fmt: skip
+        return recorder.result(q, settings)
     q_learning(
         env, q, np.random.default_rng(policy_stream), recorder,
         alpha=alpha, gamma=gamma, epsilon=epsilon, ties=ties, max_steps=max_steps,

@@ -43,6 +43,7 @@ import numpy as np
 from gymnasium.utils import seeding
 
 from replay_lab._checks import (
+    check_algorithm,
     check_flag,
     check_in_range,
     check_int,
@@ -253,9 +254,10 @@ def train_lockstep(
     q_star: np.ndarray | None = None,
     record_replays: bool = False,
     track_greedy_value: bool = False,
+    algorithm: str = "q_learning",
 ) -> TrainResult:
-    """Train one tabular Q-learner per seed, all at once; the arguments are those of
-    :func:`~replay_lab.agents.train` (``seeds`` as for
+    """Train one tabular Q-learner (or SARSA learner) per seed, all at once; the arguments
+    are those of :func:`~replay_lab.agents.train` (``seeds`` as for
     :func:`~replay_lab.agents.run_seeds`), and the result is what ``run_seeds`` returns:
     row ``k`` is exactly ``train(env, seed=seeds[k], ...)`` when :func:`exact_for` holds.
     """
@@ -265,10 +267,12 @@ def train_lockstep(
         batch_size=batch_size, updates_per_step=updates_per_step,
         learning_starts=learning_starts, combined=combined,
         priority_exponent=priority_exponent, priority_floor=priority_floor, beta=beta,
+        algorithm=algorithm,
     )  # fmt: skip
     seeds = _checked_seeds(seeds)
     if episodes is None and steps is None:
         raise ValueError("give a budget: episodes, steps, or both")
+    check_algorithm(algorithm, replay)
     episodes = None if episodes is None else check_positive_int("episodes", episodes)
     steps = None if steps is None else check_positive_int("steps", steps)
     max_steps = None if max_steps is None else check_positive_int("max_steps", max_steps)
@@ -297,7 +301,9 @@ def train_lockstep(
         updates_per_step = check_positive_int("updates_per_step", updates_per_step)
         learning_starts = check_learning_starts(learning_starts, batch_size, capacity, steps)
     streams = [np.random.SeedSequence(seed).spawn(3) for seed in seeds]
-    policy = AlikeStreams([np.random.default_rng(p) for p, _, _ in streams], 2 * 256)
+    # SARSA also draws an action at each reset, so its seeds' policy draws part ways
+    kind = BlockStreams if algorithm == "sarsa" else AlikeStreams
+    policy = kind([np.random.default_rng(p) for p, _, _ in streams], 2 * 256)
     environment = BlockStreams(
         [seeding.np_random(int(e.generate_state(1)[0]))[0] for _, e, _ in streams], 1024
     )
@@ -316,6 +322,7 @@ def train_lockstep(
         episodes=episodes, steps=steps, alpha=alpha, gamma=gamma, epsilon=epsilon,
         beta=beta, ties=ties, max_steps=max_steps, batch_size=batch_size,
         updates_per_step=updates_per_step, learning_starts=learning_starts,
+        sarsa=algorithm == "sarsa",
     )  # fmt: skip
     if not np.isfinite(q).all():
         raise ValueError("the Q-tables diverged to inf or NaN (the TD errors are too large)")
@@ -324,9 +331,13 @@ def train_lockstep(
 
 def _run(
     q, model, policy, environment, buffer, recorder, *, episodes, steps, alpha, gamma,
-    epsilon, beta, ties, max_steps, batch_size, updates_per_step, learning_starts,
+    epsilon, beta, ties, max_steps, batch_size, updates_per_step, learning_starts, sarsa,
 ) -> None:  # fmt: skip
     """The lockstep loop: every active seed makes one step per iteration.
+
+    With ``sarsa`` (online only) each seed draws its first action at a reset and its next
+    action after every step, before the update, as :func:`~replay_lab.sarsa.sarsa` does;
+    the target reads Q(s', a') instead of the maximum.
 
     Q is addressed by rows: seed ``k``'s ``Q(s, .)`` is row ``k * n_states + s`` of
     ``rows``, its ``Q(s, a)`` is ``flat[row * n_actions + a]`` (both views of ``q``).
@@ -341,21 +352,38 @@ def _run(
     state = np.zeros(n_seeds, dtype=np.int64)
     episode_steps = np.zeros(n_seeds, dtype=np.int64)
     new = active  # the seeds that need a reset before their next step
+    action = np.zeros(n_seeds, dtype=np.int64)  # SARSA's next action, chosen a step ahead
     step = 0
     while True:
+        eps = check_in_range("epsilon", epsilon(step), 0, 1)
         if len(new):
             state[new] = model.reset(environment.draw(new, 1)[:, 0])
             episode_steps[new] = 0
-        s = state[chosen]
-        eps = check_in_range("epsilon", epsilon(step), 0, 1)
+            if sarsa:
+                start = rows[new * n_states + state[new]]
+                action[new] = _epsilon_greedy(start, policy.draw(new, 2), eps, ties)
+        s = state[chosen]  # a view while every seed runs: used before state is written
         row = first_row + s
-        a = _epsilon_greedy(rows[row], policy.draw(active, 2), eps, ties)
+        if sarsa:
+            a = action[chosen]
+        else:
+            a = _epsilon_greedy(rows[row], policy.draw(active, 2), eps, ties)
         outcome = model.step(s, a, environment.draw(active, 1)[:, 0])
         s_next, r = model.next_state[outcome], model.reward[outcome]
         step += 1
         episode_steps[chosen] += 1
         out_of_steps = step == steps
-        if buffer is None:
+        if sarsa:
+            next_row = first_row + s_next
+            eps_next = check_in_range("epsilon", epsilon(step), 0, 1)
+            a_next = _epsilon_greedy(rows[next_row], policy.draw(active, 2), eps_next, ties)
+            cell = row * n_actions + a  # before a's row of action is overwritten (a view)
+            action[chosen] = a_next
+            target = r + discount_of[outcome] * flat[next_row * n_actions + a_next]
+            value = flat[cell]
+            flat[cell] = value + alpha * (target - value)  # as sarsa_update: alpha * delta
+            recorder.updates[chosen] += 1
+        elif buffer is None:
             cell = row * n_actions + a
             target = r + discount_of[outcome] * np.maximum.reduce(rows[first_row + s_next], 1)
             value = flat[cell]
@@ -688,6 +716,7 @@ class _Recorder:
         self.ages = np.zeros((n_seeds, capacity), dtype=np.int64) if capacity else None
         self.log: list[tuple] = []  # per step with episode ends: who, which, the metrics
         self.missing = np.full(n_seeds, np.nan)  # a metric not measured (never written)
+        self.greedy_values: dict[bytes, float] = {}  # start value of each policy met so far
 
     def stepped(self, seeds, rewards) -> None:
         self.episode_return[seeds] += rewards
@@ -709,8 +738,12 @@ class _Recorder:
         if self.greedy_gamma is not None:
             greedy = np.full(len(seeds), np.nan)
             for i, k in enumerate(seeds.tolist()):
-                values = policy_evaluation(self.model, greedy_policy(q[k]), self.greedy_gamma)
-                greedy[i] = start_value(self.model, values)
+                policy = greedy_policy(q[k])
+                key = policy.tobytes()  # a policy changes rarely: solve each one once
+                if key not in self.greedy_values:
+                    values = policy_evaluation(self.model, policy, self.greedy_gamma)
+                    self.greedy_values[key] = start_value(self.model, values)
+                greedy[i] = self.greedy_values[key]
         self.log.append(
             (seeds, self.episodes[seeds], self.episode_return[seeds], lengths,
              self.updates[seeds], errors, greedy)

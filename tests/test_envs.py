@@ -4,12 +4,16 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
+from replay_lab.agents import evaluate_greedy
 from replay_lab.core import greedy_policy
 from replay_lab.envs import (
+    ModelEnv,
+    greedy_path,
     policy_evaluation,
     q_error,
     reachable_states,
     start_value,
+    success_probability,
     tabular_model,
     value_iteration,
 )
@@ -197,3 +201,59 @@ def test_a_malformed_model_is_rejected(break_it, message):
     break_it(P)
     with pytest.raises((ValueError, KeyError), match=message):
         value_iteration(P, 0.9)
+
+
+def leaky_goal_env():
+    """State 0, action 0: the goal w.p. 1/2, a hole w.p. 1/4, stays w.p. 1/4; action 1
+    stays for ever. State 1 only loops: the goal cannot be reached from it."""
+    P = {
+        0: {0: [(0.5, 2, 1.0, True), (0.25, 3, 0.0, True), (0.25, 0, 0.0, False)],
+            1: [(1.0, 0, 0.0, False)]},
+        1: {0: [(1.0, 1, 0.0, False)], 1: [(1.0, 1, 0.0, False)]},
+        2: {0: [(1.0, 2, 0.0, True)], 1: [(1.0, 2, 0.0, True)]},
+        3: {0: [(1.0, 3, 0.0, True)], 1: [(1.0, 3, 0.0, True)]},
+    }  # fmt: skip
+    return ModelEnv(P, [1.0, 0.0, 0.0, 0.0])
+
+
+def test_success_probability_by_hand():
+    env, policy = leaky_goal_env(), np.array([0, 0, 0, 0])
+    # within k steps: 1/2 (1 + 1/4 + ... + (1/4)^(k-1)); without a limit: (1/2) / (3/4)
+    np.testing.assert_allclose(success_probability(env, policy, horizon=1)[:2], [0.5, 0])
+    np.testing.assert_allclose(success_probability(env, policy, horizon=2)[:2], [0.625, 0])
+    np.testing.assert_allclose(success_probability(env, policy)[:2], [2 / 3, 0])
+    # a policy that never ends the episode never succeeds (and needs no singular solve)
+    np.testing.assert_array_equal(success_probability(env, np.array([1, 1, 0, 0]))[:2], [0, 0])
+
+
+def test_frozen_lake_success_within_the_time_limit_matches_rollouts():
+    lake = gym.make("FrozenLake-v1")  # TimeLimit of 100 steps
+    q_star = value_iteration(lake, 0.99)
+    within = start_value(lake, success_probability(lake, greedy_policy(q_star), horizon=100))
+    ever = start_value(lake, success_probability(lake, greedy_policy(q_star)))
+    assert ever == pytest.approx(14 / 17)  # (the absorbing chain solves to 14/17)
+    n = 2000
+    rollouts = evaluate_greedy(lake, q_star, episodes=n, seed=5)  # 1 at the goal, else 0
+    mc, half_width = rollouts.mean(), 3.29 * rollouts.std(ddof=1) / np.sqrt(n)  # 99.9%
+    assert abs(mc - within) < half_width
+    assert abs(mc - ever) > half_width  # power: the rollouts tell the two apart
+
+
+def test_success_probability_rejects_bad_input():
+    env = leaky_goal_env()
+    with pytest.raises(ValueError, match="policy must be 4 integer actions"):
+        success_probability(env, np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"policy actions must be in \[0, 1\]"):
+        success_probability(env, np.array([0, 2, 0, 0]))
+    with pytest.raises(ValueError, match="horizon"):
+        success_probability(env, np.zeros(4, dtype=int), horizon=0)
+
+
+def test_greedy_path_of_q_star_on_the_cliff_is_the_13_steps_along_its_edge():
+    cliff = gym.make("CliffWalking-v1")
+    path = greedy_path(cliff, value_iteration(cliff, 1.0))
+    assert path == [36, *range(24, 36), 47]  # up, eleven steps right along row 2, down
+    # a table of zeros walks up (action 0) into the top wall for ever: cut at max_steps
+    assert greedy_path(cliff, np.zeros((48, 4)), max_steps=5) == [36, 24, 12, 0, 0, 0]
+    with pytest.raises(ValueError, match="deterministic"):
+        greedy_path(gym.make("FrozenLake-v1"), np.zeros((16, 4)))

@@ -5,6 +5,7 @@ import pytest
 from replay_lab.exercises import (
     HAND_UPDATE,
     check_hand_update,
+    check_sarsa_update,
     check_td_error,
     check_value,
 )
@@ -46,3 +47,50 @@ def test_hand_update_check():
 def test_check_value_shows_as_one_line():
     assert repr(check_value("x", 1.0, 1.0)) == "correct: x = 1."
     assert repr(check_value("x", None, 1.0)) == "not done yet: fill in x."
+
+
+def right_sarsa(q, s, a, r, s_next, a_next, terminated, alpha, gamma):
+    target = r if terminated else r + gamma * q[s_next, a_next]
+    q[s, a] += alpha * (target - q[s, a])
+
+
+def sarsa_with_max(q, s, a, r, s_next, a_next, terminated, alpha, gamma):  # Q-learning
+    target = r if terminated else r + gamma * q[s_next].max()
+    q[s, a] += alpha * (target - q[s, a])
+
+
+def sarsa_bootstrapping_the_end(q, s, a, r, s_next, a_next, terminated, alpha, gamma):
+    q[s, a] += alpha * (r + gamma * q[s_next, a_next] - q[s, a])
+
+
+def sarsa_alpha_twice(q, s, a, r, s_next, a_next, terminated, alpha, gamma):
+    target = r if terminated else r + gamma * q[s_next, a_next]
+    q[s, a] += alpha * alpha * (target - q[s, a])
+
+
+def sarsa_moving_the_next_pair(q, s, a, r, s_next, a_next, terminated, alpha, gamma):
+    target = r if terminated else r + gamma * q[s_next, a_next]
+    q[s_next, a_next] += alpha * (target - q[s, a])
+
+
+def sarsa_returning_instead_of_updating(q, s, a, r, s_next, a_next, terminated, alpha, gamma):
+    target = r if terminated else r + gamma * q[s_next, a_next]
+    return q[s, a] + alpha * (target - q[s, a])
+
+
+@pytest.mark.parametrize(
+    ("wrong", "case"),
+    [
+        (sarsa_with_max, "a'=0, not terminated"),  # the first case: a' is not greedy
+        (sarsa_bootstrapping_the_end, "terminated"),
+        (sarsa_alpha_twice, "alpha=0.5"),
+        (sarsa_moving_the_next_pair, "Q(1, 0) changed too"),
+        (sarsa_returning_instead_of_updating, "Q(s, a) became 1,"),
+    ],
+)
+def test_sarsa_check_rejects_the_usual_mistakes_and_names_the_case(wrong, case):
+    assert check_sarsa_update(stub).status == "not done yet"
+    verdict = check_sarsa_update(wrong)
+    assert verdict.status == "not right yet" and not verdict
+    assert case in verdict.message and "expected" in verdict.message
+    assert check_sarsa_update(right_sarsa).status == "correct"

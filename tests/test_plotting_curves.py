@@ -53,6 +53,11 @@ def test_curves_take_their_colours_from_the_palette(runs):
 
 
 def test_other_plots_are_labelled():
-    assert labelled(plot_first_rewards({"a": np.array([10.0, NAN])}, budget=100))
+    ax = plot_first_rewards({"a": np.array([10.0, NAN])}, budget=100)
+    assert labelled(ax)
+    # the legend says what each marker means, not only which colour is which setting
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["a: 1/2 seeds with a reward", "dot: a seed's first reward",
+                     "cross: a seed with none"]  # fmt: skip
     assert labelled(plot_sweep("x", [1, 2], np.ones((2, 3)), log_y=True))
     assert labelled(plot_replay_ages({"a": np.ones((2, 50))}))

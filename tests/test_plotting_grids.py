@@ -5,8 +5,8 @@ import matplotlib
 import numpy as np
 import pytest
 
-from replay_lab.envs import value_iteration
-from replay_lab.plotting.grids import grid_layout, plot_q_table
+from replay_lab.envs import greedy_path, value_iteration
+from replay_lab.plotting.grids import grid_layout, plot_paths, plot_q_table
 from tests.figures import labelled
 
 matplotlib.use("Agg")
@@ -34,3 +34,18 @@ def test_cliff_cells_are_row_3_columns_1_to_10(slippery):
 def test_q_table_plot_rejects_other_environments():
     with pytest.raises(TypeError, match="no grid layout known for TaxiEnv"):
         plot_q_table(gym.make("Taxi-v4"), np.zeros((500, 6)))
+
+
+def test_paths_are_drawn_through_the_centres_of_their_cells():
+    cliff = gym.make("CliffWalking-v1")
+    path = greedy_path(cliff, value_iteration(cliff, 1.0))
+    ax = plot_paths(cliff, {"Q*": [path, path], "other": [[36, 24]]}, title="paths")
+    lines = [line for line in ax.get_lines() if len(line.get_xdata())]
+    assert len(lines) == 3
+    # one label only: no shift; two labels: shifted by -0.06 and +0.06 of a cell
+    np.testing.assert_allclose(lines[0].get_xdata(), np.array(path) % 12 - 0.06)
+    np.testing.assert_allclose(lines[0].get_ydata(), np.array(path) // 12 - 0.06)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["Q* (2 seeds)", "other (1 seeds)"]
+    assert ax.get_legend().get_title().get_text() == "one line per seed"
+    assert labelled(ax)

@@ -216,6 +216,70 @@ def policy_evaluation(env, policy: np.ndarray, gamma: float) -> np.ndarray:
     return np.linalg.solve(np.eye(model.n_states) - gamma * transition, reward)
 
 
+def success_probability(env, policy: np.ndarray, horizon: int | None = None) -> np.ndarray:
+    r"""Return, for every state, the exact probability that ``policy`` reaches a goal:
+    an outcome that terminates the episode with a positive reward (FrozenLake's goal).
+
+    With ``horizon`` (e.g. FrozenLake's time limit of 100 steps) the goal must be reached
+    within that many steps: :math:`p_0 = 0` and, step by step,
+    :math:`p_k(s) = \sum_{s'} p(s' \mid s, \pi(s)) \,[\text{goal} + (1 - \text{term})\,
+    p_{k-1}(s')]`. Without it the episode never times out, and :math:`p` solves the
+    absorbing-chain system :math:`p = b + P_\pi p` (``b``: the probability of stepping into
+    the goal), on the states from which the goal can be reached at all (0 elsewhere).
+    """
+    model = tabular_model(env)
+    policy = np.asarray(policy)
+    if policy.shape != (model.n_states,) or policy.dtype.kind not in "iu":
+        raise ValueError(f"policy must be {model.n_states} integer actions, got {policy.shape}")
+    if policy.min() < 0 or policy.max() >= model.n_actions:
+        raise ValueError(f"policy actions must be in [0, {model.n_actions - 1}]")
+    state = model.pair // model.n_actions
+    chosen = (policy[state] == model.pair % model.n_actions) & (model.probability > 0)
+    goal = chosen & model.terminated & (model.reward > 0)
+    going_on = chosen & ~model.terminated
+    into_goal = np.bincount(state[goal], model.probability[goal], minlength=model.n_states)
+    transition = np.zeros((model.n_states, model.n_states))
+    np.add.at(
+        transition, (state[going_on], model.next_state[going_on]), model.probability[going_on]
+    )
+    if horizon is not None:
+        p = np.zeros(model.n_states)
+        for _ in range(check_positive_int("horizon", horizon)):
+            p = into_goal + transition @ p
+        return p
+    # The states that can reach the goal: grown backwards from the ones that step into it.
+    hopeful = into_goal > 0
+    while True:
+        grown = hopeful | (transition[:, hopeful].sum(axis=1) > 0)
+        if (grown == hopeful).all():
+            break
+        hopeful = grown
+    p = np.zeros(model.n_states)
+    inner = transition[np.ix_(hopeful, hopeful)]
+    p[hopeful] = np.linalg.solve(np.eye(hopeful.sum()) - inner, into_goal[hopeful])
+    return p
+
+
+def greedy_path(env, q: np.ndarray, max_steps: int = 100) -> list[int]:
+    """Return the states the greedy policy of ``q`` visits from the start of a
+    deterministic world (CliffWalking), start and last state included: until the episode
+    terminates, or ``max_steps`` steps (a greedy policy can walk in circles)."""
+    model = tabular_model(env)
+    policy = np.argmax(np.asarray(q), axis=1)  # ties to the lowest action, as greedy_policy
+    starts = np.flatnonzero(_initial(model) > 0)
+    if len(starts) != 1 or np.bincount(model.pair).max() != 1:
+        raise ValueError("greedy_path needs a deterministic world with one start state")
+    outcome = np.empty(model.n_states * model.n_actions, dtype=np.int64)
+    outcome[model.pair] = np.arange(len(model.pair))  # the one outcome of each pair
+    path = [int(starts[0])]
+    for _ in range(check_positive_int("max_steps", max_steps)):
+        k = outcome[path[-1] * model.n_actions + policy[path[-1]]]
+        path.append(int(model.next_state[k]))
+        if model.terminated[k]:
+            break
+    return path
+
+
 def start_value(env, values: np.ndarray) -> float:
     """Return the expected value of the start state, ``sum_s initial(s) * values[s]``."""
     return float(_initial(tabular_model(env)) @ np.asarray(values))

@@ -9,7 +9,8 @@ One module per topic: :mod:`~replay_lab.exercises.verdict` (the verdict and the 
 :mod:`~replay_lab.exercises.formulas` (one formula into code),
 :mod:`~replay_lab.exercises.replay` (notebook 02: a ring buffer and the replay loop),
 :mod:`~replay_lab.exercises.prioritized` (notebook 03: the sum tree and proportional sampling),
-:mod:`~replay_lab.exercises.ranks` (notebook 04: rank-based sampling probabilities).
+:mod:`~replay_lab.exercises.ranks` (notebook 04: rank-based sampling probabilities),
+:mod:`~replay_lab.exercises.sarsa` (notebook 01: SARSA's update).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from replay_lab.exercises.prioritized import (
 )
 from replay_lab.exercises.ranks import check_rank_probabilities
 from replay_lab.exercises.replay import LOOP_SETTINGS, check_replay_loop, check_ring_buffer
+from replay_lab.exercises.sarsa import check_sarsa_update
 from replay_lab.exercises.verdict import Verdict, check_value
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "check_replay_loop",
     "check_ring_buffer",
     "check_sampling",
+    "check_sarsa_update",
     "check_sum_tree",
     "check_td_error",
     "check_value",

@@ -85,12 +85,14 @@ def plot_first_rewards(
         steps = np.asarray(steps, dtype=float)
         jitter = row + rng.uniform(-0.15, 0.15, size=len(steps))
         seen = np.isfinite(steps)
+        ax.scatter(steps[seen], jitter[seen], color=color, s=30)
+        # the colour's legend entry is a square: dots and crosses are explained below it
         ax.scatter(
-            steps[seen],
-            jitter[seen],
+            [],
+            [],
             color=color,
-            s=30,
-            label=f"{label}: {seen.sum()}/{len(steps)} seeds",
+            marker="s",
+            label=f"{label}: {seen.sum()}/{len(steps)} seeds with a reward",
         )
         ax.scatter(
             np.full((~seen).sum(), budget * 1.6), jitter[~seen], color=color, marker="x", s=40
@@ -106,6 +108,9 @@ def plot_first_rewards(
         ylabel="setting",
         title=f"{title or 'first reward'}: one dot per seed",
     )
+    # What the two markers mean, in grey: the colours are the settings.
+    ax.scatter([], [], color="0.4", s=30, label="dot: a seed's first reward")
+    ax.scatter([], [], color="0.4", marker="x", s=40, label="cross: a seed with none")
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3, axis="x")
     return ax

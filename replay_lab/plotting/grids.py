@@ -10,7 +10,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-__all__ = ["grid_layout", "plot_q_table"]
+from replay_lab.plotting.style import PALETTE
+
+__all__ = ["grid_layout", "plot_paths", "plot_q_table"]
 
 # Each action's move as (column step, row step), in the order the environments document.
 _FROZEN_LAKE_MOVES = {0: (-1, 0), 1: (0, 1), 2: (1, 0), 3: (0, -1)}  # left, down, right, up
@@ -110,4 +112,39 @@ def plot_q_table(
             cliff[:, 1].mean(), cliff[0, 0], "cliff (-100)", ha="center", va="center", color="white"
         )
     ax.set(xticks=range(cols), yticks=range(rows), xlabel="column", ylabel="row", title=title)
+    return ax
+
+
+def plot_paths(
+    env, paths: dict[str, list[list[int]]], ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """Paths on the grid (e.g. each seed's greedy path from
+    :func:`~replay_lab.envs.greedy_path`): one thin line per path, a colour per label, so
+    a path many seeds share is drawn darker. Each label's lines are shifted a little, so
+    two labels on the same cells stay apart."""
+    kinds, _ = grid_layout(env)
+    rows, cols = kinds.shape
+    ax = ax or plt.subplots(figsize=(max(4, 0.6 * cols), max(3, 0.6 * rows + 0.5)))[1]
+    shades = {"H": "0.35", "C": "0.35", "G": "0.8", "S": "0.8"}
+    for (r, c), kind in np.ndenumerate(kinds):
+        ax.add_patch(
+            plt.Rectangle((c - 0.5, r - 0.5), 1, 1, fc=shades.get(kind, "white"), ec="0.85")
+        )
+    for kind, name in {"S": "start", "G": "goal"}.items():
+        for r, c in np.argwhere(kinds == kind):
+            ax.text(c, r + 0.3, name, ha="center", va="center", fontsize=7)
+    if "C" in kinds:
+        cliff = np.argwhere(kinds == "C")
+        ax.text(
+            cliff[:, 1].mean(), cliff[0, 0], "cliff (-100)", ha="center", va="center", color="white"
+        )
+    for k, ((label, runs), color) in enumerate(zip(paths.items(), PALETTE, strict=False)):
+        shift = 0.12 * (k - (len(paths) - 1) / 2)
+        for path in runs:
+            r, c = np.divmod(np.asarray(path), cols)
+            ax.plot(c + shift, r + shift, color=color, lw=2, alpha=min(1.0, 3 / len(runs)))
+        ax.plot([], [], color=color, lw=2, label=f"{label} ({len(runs)} seeds)")
+    ax.set(xlim=(-0.5, cols - 0.5), ylim=(rows - 0.5, -0.5), aspect="equal", title=title)
+    ax.set(xticks=range(cols), yticks=range(rows), xlabel="column", ylabel="row")
+    ax.legend(title="one line per seed", loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     return ax

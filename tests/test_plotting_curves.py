@@ -61,3 +61,23 @@ def test_other_plots_are_labelled():
                      "cross: a seed with none"]  # fmt: skip
     assert labelled(plot_sweep("x", [1, 2], np.ones((2, 3)), log_y=True))
     assert labelled(plot_replay_ages({"a": np.ones((2, 50))}))
+
+
+def test_replay_ages_label_few_y_ticks_and_keep_the_legend_off_the_curves():
+    # Shares falling with age, from 4e-3 to 2e-4: only 1, 2 and 5 times a power of ten
+    # are labelled, and the legend sits in the empty bottom-left corner.
+    counts = np.array([np.geomspace(40.0, 2.0, 300)] * 2)
+    ax = plot_replay_ages({"a": counts})
+    ax.figure.canvas.draw()
+    lo, hi = ax.get_ylim()
+    shown = [
+        t.get_position()[1]
+        for t in ax.get_yticklabels()
+        if t.get_text() and lo <= t.get_position()[1] <= hi
+    ]
+    assert shown
+    mantissas = {round(v / 10 ** np.floor(np.log10(v)), 6) for v in shown}
+    assert mantissas <= {1.0, 2.0, 5.0}
+    legend, frame = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.x0 - frame.x0 < 0.05 * frame.width  # at the left
+    assert legend.y0 - frame.y0 < 0.05 * frame.height  # at the bottom

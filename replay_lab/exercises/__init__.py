@@ -8,6 +8,7 @@ the first case where it went wrong. A verdict is true only when the answer is co
 One module per topic: :mod:`~replay_lab.exercises.verdict` (the verdict and the case loop),
 :mod:`~replay_lab.exercises.formulas` (one formula into code),
 :mod:`~replay_lab.exercises.replay` (notebook 02: a ring buffer and the replay loop),
+:mod:`~replay_lab.exercises.lifetime` (notebook 02: how often a transition is replayed),
 :mod:`~replay_lab.exercises.prioritized` (notebook 03: the sum tree and proportional sampling),
 :mod:`~replay_lab.exercises.ranks` (notebook 04: rank-based sampling probabilities),
 :mod:`~replay_lab.exercises.sarsa` (notebook 01: SARSA's update).
@@ -25,6 +26,7 @@ from replay_lab.exercises.formulas import (
     check_hand_update,
     check_td_error,
 )
+from replay_lab.exercises.lifetime import check_replays_per_transition
 from replay_lab.exercises.prioritized import (
     SumTreeExercise,
     check_probabilities,
@@ -46,6 +48,7 @@ __all__ = [
     "check_probabilities",
     "check_rank_probabilities",
     "check_replay_loop",
+    "check_replays_per_transition",
     "check_ring_buffer",
     "check_sampling",
     "check_sarsa_update",

@@ -2,6 +2,7 @@
 
 - :mod:`~replay_lab.plotting.curves`: learning curves with 95% bands over seeds, sweeps,
   first rewards, replay ages
+- :mod:`~replay_lab.plotting.seeds`: each seed on its own (one curve, one final dot per seed)
 - :mod:`~replay_lab.plotting.grids`: a Q-table on its grid world, paths on it
 - :mod:`~replay_lab.plotting.trees`: the sum tree and sampling frequencies
 - :mod:`~replay_lab.plotting.cliffwalk`: the Blind Cliffwalk chain and its result
@@ -16,6 +17,7 @@ distinguishable with the common forms of colour blindness.
 from replay_lab.plotting.cliffwalk import plot_chain, plot_updates_needed
 from replay_lab.plotting.curves import plot_curves, plot_first_rewards, plot_replay_ages, plot_sweep
 from replay_lab.plotting.grids import plot_paths, plot_q_table
+from replay_lab.plotting.seeds import plot_seed_curves, plot_seed_finals
 from replay_lab.plotting.style import PALETTE
 from replay_lab.plotting.trees import plot_sampling_frequencies, plot_sum_tree
 
@@ -32,6 +34,8 @@ __all__ = [
     "plot_q_table",
     "plot_replay_ages",
     "plot_sampling_frequencies",
+    "plot_seed_curves",
+    "plot_seed_finals",
     "plot_sum_tree",
     "plot_sweep",
     "plot_updates_needed",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from replay_lab.plotting.style import AXIS_LABELS, PALETTE
 from replay_lab.results import TrainResult
@@ -170,6 +171,12 @@ def plot_replay_ages(ages: dict[str, np.ndarray], ax: Axes | None = None, bins: 
         title="which transitions get replayed",
     )
     ax.set_yscale("log")
-    ax.legend(title="mean, band: 95% CI of the mean (dotted: 1 / capacity)")
+    # Labels at 1, 2 and 5 times each power of ten only, as plain numbers: the default also
+    # labels 3 and 4 times, which crowd each other on a short axis.
+    ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    # Bottom left: the curves fall with age, so that corner is empty.
+    ax.legend(title="mean, band: 95% CI of the mean\ndotted: 1 / capacity", loc="lower left")
     ax.grid(alpha=0.3)
     return ax

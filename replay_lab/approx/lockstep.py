@@ -15,7 +15,7 @@ import numpy as np
 from replay_lab.approx import mountain_car
 from replay_lab.approx.train import (
     LinearQResult,
-    _checked_settings,
+    checked_settings,
     mountain_car_coder,
     probe_states,
     seed_streams,
@@ -41,7 +41,7 @@ def train_lockstep(
 ) -> LinearQResult:
     """``linear_q_learning`` for each seed in ``seeds`` (an int n means 0 .. n-1), stacked."""
     seeds = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
-    settings = _checked_settings({**locals(), "seed": seeds[0] if seeds else 0})
+    settings = checked_settings({**locals(), "seed": seeds[0] if seeds else 0})
     del settings["seeds"]
     coder = coder or mountain_car_coder()
     n, n_actions, n_tilings = len(seeds), 3, coder.n_tilings
@@ -62,7 +62,7 @@ def train_lockstep(
     returns = [[] for _ in seeds]
     lengths = [[] for _ in seeds]
     max_abs_q = [[] for _ in seeds]
-    visited_tiles, visited_actions = [], []
+    visited_states, visited_actions = [], []
     episode_length = np.zeros(n, dtype=np.int64)
     updates = 0
 
@@ -71,7 +71,7 @@ def train_lockstep(
     for t in range(steps):
         actions = _epsilon_greedy(_q(weights, tiles[:, None])[:, 0], epsilon, policy_rngs)
         if record_steps:
-            visited_tiles.append(tiles)
+            visited_states.append(_observed(states))
             visited_actions.append(actions)
         states, terminated = mountain_car.step(states, actions)
         next_tiles = coder.tiles(_observed(states))
@@ -120,7 +120,7 @@ def train_lockstep(
             np.array(max_abs_q[k]),
             weights[k],
             {**settings, "seed": seed},
-            np.array([v[k] for v in visited_tiles]) if record_steps else None,
+            np.array([v[k] for v in visited_states]) if record_steps else None,
             np.array([v[k] for v in visited_actions]) if record_steps else None,
         )
         for k, seed in enumerate(seeds)
@@ -133,14 +133,20 @@ def _observed(states: np.ndarray) -> np.ndarray:
     return states.astype(np.float32).astype(np.float64)
 
 
-def _q(weights: np.ndarray, tiles: np.ndarray) -> np.ndarray:
-    """q for every action: weights (n, A, F), tiles (n, B, T) -> (n, B, A)."""
-    seeds = np.arange(len(weights))[:, None, None]
-    actions = np.arange(weights.shape[1])[None, :, None]
-    values = weights[seeds, actions, tiles[:, None, :, 0]]
+def _q(weights: np.ndarray, tiles: np.ndarray, actions: np.ndarray | None = None) -> np.ndarray:
+    """q for every action: weights (n, A, F), tiles (n, B, T) -> (n, B, A); with
+    ``actions`` (n, B), only q of those actions, (n, B)."""
+    n, n_actions, n_features = weights.shape
+    # One gather on the flat weights: entry (k, a, f) sits at (k * A + a) * F + f.
+    if actions is None:
+        rows = (np.arange(n)[:, None] * n_actions + np.arange(n_actions))[:, None, :, None]
+    else:
+        rows = (np.arange(n)[:, None] * n_actions + actions)[:, :, None]
+    gathered = weights.reshape(-1)[rows * n_features + tiles[..., None, :] if actions is None else rows * n_features + tiles]
+    values = gathered[..., 0]
     for tiling in range(1, tiles.shape[-1]):  # in the order of linear.q_values: same sums
-        values = values + weights[seeds, actions, tiles[:, None, :, tiling]]
-    return np.moveaxis(values, 1, -1)
+        values = values + gathered[..., tiling]
+    return values
 
 
 def _epsilon_greedy(values: np.ndarray, epsilon: float, rngs) -> np.ndarray:
@@ -158,7 +164,7 @@ def _update(weights, target, tiles, actions, rewards, next_tiles, terminated, al
     rows = np.arange(n)[:, None]
     next_values = _q(target, next_tiles).max(axis=2)
     targets = rewards + gamma * np.where(terminated, 0.0, next_values)
-    deltas = targets - _q(weights, tiles)[rows, np.arange(batch_size)[None], actions]
+    deltas = targets - _q(weights, tiles, actions)
     steps = alpha / (batch_size * n_tilings) * deltas
     index = (rows[:, :, None], actions[:, :, None], tiles)
     np.add.at(weights, index, np.broadcast_to(steps[:, :, None], tiles.shape))

@@ -25,6 +25,7 @@ from replay_lab.core import epsilon_greedy
 
 __all__ = [
     "DIVERGED",
+    "checked_settings",
     "LinearQResult",
     "TileReplayBuffer",
     "linear_q_learning",
@@ -92,8 +93,8 @@ class LinearQResult:
     max_abs_q : after each episode, the largest |q(s, a)| over the probe states
         (:func:`probe_states`); beyond :data:`DIVERGED` the run has diverged
     weights : the final weights, shape (n_actions, n_features) per run
-    visited_tiles, visited_actions : with ``record_steps=True``, the state's tiles and the
-        action of every environment step, in order
+    visited_states, visited_actions : with ``record_steps=True``, the observed state and
+        the action of every environment step, in order
     """
 
     returns: np.ndarray
@@ -101,7 +102,7 @@ class LinearQResult:
     max_abs_q: np.ndarray
     weights: np.ndarray
     settings: dict = field(repr=False)
-    visited_tiles: np.ndarray | None = None
+    visited_states: np.ndarray | None = None
     visited_actions: np.ndarray | None = None
 
     @property
@@ -139,7 +140,7 @@ def linear_q_learning(
     """
     import gymnasium as gym  # here, so that the rest of the module needs numpy alone
 
-    settings = _checked_settings(locals())
+    settings = checked_settings(locals())
     coder = coder or mountain_car_coder()
     policy_rng, buffer_rng, env_seed = seed_streams(seed)
     env = gym.make("MountainCar-v0")
@@ -154,7 +155,8 @@ def linear_q_learning(
     tiles = coder.tiles(obs)
     for _ in range(steps):
         action = epsilon_greedy(q_values(weights, tiles)[None], 0, epsilon, policy_rng)
-        visited.append((tiles, action))
+        if record_steps:
+            visited.append((obs, action))
         obs, reward, terminated, truncated, _ = env.step(action)
         next_tiles = coder.tiles(obs)
         if replay:
@@ -182,7 +184,7 @@ def linear_q_learning(
         np.array(max_abs_q),
         weights,
         settings,
-        np.array([t for t, _ in visited]) if record_steps else None,
+        np.array([o for o, _ in visited], dtype=float) if record_steps else None,
         np.array([a for _, a in visited]) if record_steps else None,
     )
 
@@ -196,19 +198,20 @@ def stack_results(runs: list[LinearQResult]) -> LinearQResult:
             [np.pad(getattr(r, name).astype(float), (0, width - len(r.returns)), constant_values=np.nan) for r in runs]
         )
 
-    recorded = runs[0].visited_tiles is not None
+    recorded = runs[0].visited_states is not None
     return LinearQResult(
         rows("returns"),
         rows("lengths"),
         rows("max_abs_q"),
         np.array([r.weights for r in runs]),
         runs[0].settings,
-        np.array([r.visited_tiles for r in runs]) if recorded else None,
+        np.array([r.visited_states for r in runs]) if recorded else None,
         np.array([r.visited_actions for r in runs]) if recorded else None,
     )
 
 
-def _checked_settings(arguments: dict) -> dict:
+def checked_settings(arguments: dict) -> dict:
+    """Check the arguments of a run (a dict of them) and return the settings to record."""
     check_positive_int("steps", arguments["steps"])
     check_int("seed", arguments["seed"])
     check_in_range("alpha", arguments["alpha"], 0, 1, low_open=True)

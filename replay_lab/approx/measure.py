@@ -1,0 +1,65 @@
+r"""Measurements of lesson 05: how alike consecutive updates are, and how far one update
+reaches.
+
+For linear $\hat q$ the update on transition $i$ moves $w$ along its gradient, $x(s_i)$ in
+the row of action $a_i$. Two updates push the same weights as far as their gradients
+overlap: the cosine of the two gradient vectors. With binary tile features it is simple:
+the share of the ``n_tilings`` tiles the two states have in common (0 when the actions
+differ: their gradients live in different rows). And the same share says how much of an
+update of $\hat q(s, a)$ a state $s'$ feels: $\Delta \hat q(s', a) / \Delta \hat q(s, a)$.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from replay_lab.approx.linear import q_values, semi_gradient_update
+from replay_lab.approx.tiles import TileCoder
+
+__all__ = ["felt_elsewhere", "gradient_cosine", "consecutive_cosines", "replayed_cosines"]
+
+
+def gradient_cosine(tiles, actions, other_tiles, other_actions) -> np.ndarray:
+    """Cosine between the gradients of $\\hat q(s, a)$ and $\\hat q(s', a')$, row by row:
+    shared tiles / n_tilings when ``a == a'``, else 0. Tiles have shape (n, n_tilings)."""
+    tiles, other_tiles = np.atleast_2d(tiles), np.atleast_2d(other_tiles)
+    shared = (np.sort(tiles, axis=1)[:, :, None] == np.sort(other_tiles, axis=1)[:, None, :]).sum(
+        axis=(1, 2)
+    )
+    return np.where(np.asarray(actions) == np.asarray(other_actions), shared / tiles.shape[1], 0.0)
+
+
+def consecutive_cosines(visited_tiles: np.ndarray, visited_actions: np.ndarray) -> np.ndarray:
+    """Online: the cosine between the gradients of the updates at steps t and t + 1."""
+    return gradient_cosine(
+        visited_tiles[:-1], visited_actions[:-1], visited_tiles[1:], visited_actions[1:]
+    )
+
+
+def replayed_cosines(
+    visited_tiles: np.ndarray,
+    visited_actions: np.ndarray,
+    capacity: int,
+    n_pairs: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Replay: the cosine between two transitions drawn uniformly from the buffer of the
+    last ``capacity`` steps at a random step of the same trajectory (two successive draws
+    of uniform replay)."""
+    steps = len(visited_actions)
+    now = rng.integers(1, steps, size=n_pairs)  # the buffer holds steps [now - size, now)
+    size = np.minimum(now, capacity)
+    first, second = (now - 1 - (rng.random((2, n_pairs)) * size).astype(np.int64))
+    return gradient_cosine(
+        visited_tiles[first], visited_actions[first], visited_tiles[second], visited_actions[second]
+    )
+
+
+def felt_elsewhere(coder: TileCoder, state, others, action: int = 0) -> np.ndarray:
+    """Apply one update to $\\hat q(s, a)$ (from zero weights) and return how much each of
+    the ``others`` states' $\\hat q(\\cdot, a)$ moved, as a share of the move at ``state``."""
+    weights = np.zeros((3, coder.n_features))
+    tiles = coder.tiles(state)
+    semi_gradient_update(weights, tiles[None], [action], [1.0], tiles[None], [True], 1.0, 1.0)
+    moved = q_values(weights, coder.tiles(others))[:, action]
+    return moved / q_values(weights, tiles[None])[0, action]

@@ -37,6 +37,10 @@ WHAT_TO_SHOW = {
         "alpha = 0 is uniform replay: the two curves agree up to noise. Then set alpha = 1 "
         "and compare; beta sets how much of the sampling bias is corrected."
     ),
+    "function_approx_panel": (
+        "Left: online updates in a row push the same weights, replayed ones hardly ever. Set "
+        "the capacity to 10: replay is correlated again. Then coarsen the tiles (right)."
+    ),
 }
 
 

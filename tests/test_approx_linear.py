@@ -20,7 +20,9 @@ def test_the_gradient_of_q_is_the_feature_vector():
         for f in range(CODER.n_features):  # finite differences, one weight at a time
             moved = weights.copy()
             moved[a, f] += 1e-6
-            gradient[a, f] = (q_values(moved, tiles)[action] - q_values(weights, tiles)[action]) / 1e-6
+            gradient[a, f] = (
+                q_values(moved, tiles)[action] - q_values(weights, tiles)[action]
+            ) / 1e-6
     expected = np.zeros_like(weights)
     expected[action] = CODER.features(state)
     assert np.allclose(gradient, expected, atol=1e-6)
@@ -46,7 +48,10 @@ def test_a_batch_is_the_mean_of_its_gradients_written_densely():
     states, next_states = rng.random((6, 2)), rng.random((6, 2))
     actions, rewards = rng.integers(3, size=6), rng.normal(size=6)
     terminated = np.array([False, True, False, False, True, False])
-    x, x_next = np.array([CODER.features(s) for s in states]), np.array([CODER.features(s) for s in next_states])
+    x, x_next = (
+        np.array([CODER.features(s) for s in states]),
+        np.array([CODER.features(s) for s in next_states]),
+    )
     expected = weights.copy()
     deltas = []
     for i in range(6):  # the formula with explicit vectors, from the weights before the batch
@@ -64,8 +69,12 @@ def test_a_batch_is_the_mean_of_its_gradients_written_densely():
 def test_terminated_does_not_bootstrap_and_truncated_does():
     weights = np.full((3, 6), 1.0)
     tiles, next_tiles = [[0, 3]], [[1, 4]]
-    terminal = semi_gradient_update(weights.copy(), tiles, [0], [-1.0], next_tiles, [True], 0.5, 1.0)
-    truncated = semi_gradient_update(weights.copy(), tiles, [0], [-1.0], next_tiles, [False], 0.5, 1.0)
+    terminal = semi_gradient_update(
+        weights.copy(), tiles, [0], [-1.0], next_tiles, [True], 0.5, 1.0
+    )
+    truncated = semi_gradient_update(
+        weights.copy(), tiles, [0], [-1.0], next_tiles, [False], 0.5, 1.0
+    )
     assert terminal.tolist() == [-1.0 - 2.0]
     assert truncated.tolist() == [-1.0 + 2.0 - 2.0]
 

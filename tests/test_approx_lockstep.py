@@ -30,3 +30,15 @@ def test_engine_seed_k_is_the_readable_loop_with_seed_k(settings):
 def test_engine_checks_its_arguments_like_the_loop():
     with pytest.raises(ValueError, match="batch_size = 8 must be <= capacity = 4"):
         train_lockstep(2, 10, replay=True, capacity=4, batch_size=8)
+
+
+def test_runs_with_and_without_a_target_network_share_the_engine():
+    settings = dict(replay=True, batch_size=4, capacity=500)
+    engine = train_lockstep([2, 2, 3], 900, target_period=[None, 30, 7], **settings)
+    for k, (seed, period) in enumerate([(2, None), (2, 30), (3, 7)]):
+        readable = linear_q_learning(900, seed=seed, target_period=period, **settings)
+        assert np.array_equal(readable.weights, engine.weights[k])
+        assert np.array_equal(readable.returns, engine.returns[k][: len(readable.returns)])
+    assert not np.array_equal(engine.weights[0], engine.weights[1])
+    with pytest.raises(ValueError, match="target_period has 2 entries for 3 seeds"):
+        train_lockstep([0, 1, 2], 10, target_period=[None, 5])

@@ -35,7 +35,9 @@ def test_replayed_pairs_come_from_the_buffer_uniformly():
     # happens with probability about mean(1 / buffer size).
     coder = TileCoder([0.0], [1000.0], tiles_per_dim=1000, n_tilings=1)
     states, actions = (np.arange(1000) + 0.5)[:, None], np.zeros(1000, dtype=int)
-    got = measure.replayed_cosines(coder.tiles(states), actions, 10, 40_000, np.random.default_rng(1))
+    got = measure.replayed_cosines(
+        coder.tiles(states), actions, 10, 40_000, np.random.default_rng(1)
+    )
     assert abs(got.mean() - 0.1) < 0.01  # 1/10 once the buffer of 10 is full (99% of steps)
 
 

@@ -16,7 +16,7 @@ def test_same_states_as_gymnasium_including_the_wall_and_the_goal():
         env.state = np.array([position, velocity])
         state = np.array([[position, velocity]])
         for action in rng.integers(3, size=300):
-            obs, _, terminated, _, _ = env.step(int(action))
+            _, _, terminated, _, _ = env.step(int(action))
             state, done = mountain_car.step(state, np.array([action]))
             assert np.array_equal(np.array(env.state, dtype=float), state[0])
             assert done[0] == terminated

@@ -40,7 +40,7 @@ def test_sharing_falls_with_distance_and_stops_beyond_a_tile():
     base = np.array([0.43, 0.51])
     shared = []
     for distance in [0.0, 0.02, 0.06, 0.1, 0.125, 0.2]:
-        other = coder.tiles(base + [distance, 0.0])
+        other = coder.tiles(base + np.array([distance, 0.0]))
         shared.append(len(set(coder.tiles(base)) & set(other)))
     assert shared[0] == 8 and shared == sorted(shared, reverse=True)
     assert shared[-2:] == [0, 0]  # a full tile width (1/8) away: nothing shared

@@ -68,3 +68,21 @@ def test_bad_settings_are_named():
         linear_q_learning(10, target_period=0)
     with pytest.raises(TypeError, match="replay must be a bool"):
         linear_q_learning(10, replay="yes")
+
+
+def test_the_lesson_05_modules_import_with_numpy_alone():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for name in ('gymnasium', 'matplotlib', 'ipywidgets', 'IPython'):\n"
+        "    sys.modules[name] = None\n"
+        "from replay_lab.approx import linear, lockstep, measure, mountain_car, tiles, train\n"
+        "result = lockstep.train_lockstep(2, 250, replay=True, batch_size=4)\n"
+        "found = measure.failures(result.returns, result.max_abs_q, 1)\n"
+        "print(result.returns.shape, found['diverged'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(2, 1) [False False]"

@@ -94,7 +94,5 @@ def _checked(weights, tiles, actions, rewards, next_tiles, terminated, alpha, ga
     actions = as_index_array("actions", actions, n_actions)
     rewards = as_real_array("rewards", rewards)
     terminated = as_flag_array("terminated", terminated)
-    check_same_length(
-        tiles=tiles, actions=actions, rewards=rewards, terminated=terminated
-    )
+    check_same_length(tiles=tiles, actions=actions, rewards=rewards, terminated=terminated)
     return tiles, actions, rewards, next_tiles, terminated

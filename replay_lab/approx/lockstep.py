@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from replay_lab.approx import mountain_car
+from replay_lab.approx.tiles import TileCoder
 from replay_lab.approx.train import (
     LinearQResult,
     checked_settings,
@@ -21,7 +22,6 @@ from replay_lab.approx.train import (
     seed_streams,
     stack_results,
 )
-from replay_lab.approx.tiles import TileCoder
 
 __all__ = ["train_lockstep"]
 
@@ -35,14 +35,28 @@ def train_lockstep(
     replay: bool = False,
     capacity: int = 10_000,
     batch_size: int = 32,
-    target_period: int | None = None,
+    target_period: int | list[int | None] | None = None,
     coder: TileCoder | None = None,
     record_steps: bool = False,
 ) -> LinearQResult:
-    """``linear_q_learning`` for each seed in ``seeds`` (an int n means 0 .. n-1), stacked."""
+    """``linear_q_learning`` for each seed in ``seeds`` (an int n means 0 .. n-1), stacked.
+
+    ``target_period`` may also be a list, one per seed (a seed may appear more than once):
+    runs with and without a target network then share the engine's steps. Run k is
+    ``linear_q_learning(seed=seeds[k], target_period=target_period[k])`` exactly.
+    """
     seeds = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
-    settings = checked_settings({**locals(), "seed": seeds[0] if seeds else 0})
-    del settings["seeds"]
+    periods = target_period if isinstance(target_period, list) else [target_period] * len(seeds)
+    if len(periods) != len(seeds):
+        raise ValueError(f"target_period has {len(periods)} entries for {len(seeds)} seeds")
+    for period in periods:
+        checked_settings({**locals(), "seed": 0, "target_period": period})
+    settings = checked_settings({**locals(), "seed": 0, "target_period": periods[0]})
+    for name in ("seeds", "periods", "period"):
+        settings.pop(name, None)
+    # Without a target network the target is the current weights: a copy made before
+    # every update (period 1) holds the same numbers.
+    sync_every = np.array([1 if p is None else p for p in periods])
     coder = coder or mountain_car_coder()
     n, n_actions, n_tilings = len(seeds), 3, coder.n_tilings
     streams = [seed_streams(seed) for seed in seeds]
@@ -96,10 +110,18 @@ def train_lockstep(
             else:
                 batch = None
         else:
-            batch = (tiles[:, None], actions[:, None], np.full((n, 1), -1.0), next_tiles[:, None], terminated[:, None])
+            batch = (
+                tiles[:, None],
+                actions[:, None],
+                np.full((n, 1), -1.0),
+                next_tiles[:, None],
+                terminated[:, None],
+            )
         if batch is not None:
-            if target_period is not None and updates % target_period == 0:
-                target = weights.copy()
+            if any(p is not None for p in periods):
+                sync = updates % sync_every == 0
+                target = weights.copy() if target is weights else target
+                target[sync] = weights[sync]
             _update(weights, target, *batch, alpha, gamma)
             updates += 1
         tiles = next_tiles
@@ -119,7 +141,7 @@ def train_lockstep(
             np.array(lengths[k]),
             np.array(max_abs_q[k]),
             weights[k],
-            {**settings, "seed": seed},
+            {**settings, "seed": seed, "target_period": periods[k]},
             np.array([v[k] for v in visited_states]) if record_steps else None,
             np.array([v[k] for v in visited_actions]) if record_steps else None,
         )
@@ -142,7 +164,9 @@ def _q(weights: np.ndarray, tiles: np.ndarray, actions: np.ndarray | None = None
         rows = (np.arange(n)[:, None] * n_actions + np.arange(n_actions))[:, None, :, None]
     else:
         rows = (np.arange(n)[:, None] * n_actions + actions)[:, :, None]
-    gathered = weights.reshape(-1)[rows * n_features + tiles[..., None, :] if actions is None else rows * n_features + tiles]
+    gathered = weights.reshape(-1)[
+        rows * n_features + tiles[..., None, :] if actions is None else rows * n_features + tiles
+    ]
     values = gathered[..., 0]
     for tiling in range(1, tiles.shape[-1]):  # in the order of linear.q_values: same sums
         values = values + gathered[..., tiling]

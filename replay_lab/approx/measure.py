@@ -16,7 +16,15 @@ import numpy as np
 from replay_lab.approx.linear import q_values, semi_gradient_update
 from replay_lab.approx.tiles import TileCoder
 
-__all__ = ["felt_elsewhere", "gradient_cosine", "consecutive_cosines", "replayed_cosines"]
+__all__ = [
+    "consecutive_cosines",
+    "failures",
+    "felt_elsewhere",
+    "gradient_cosine",
+    "replayed_cosines",
+    "successive_cosines",
+    "window_means",
+]
 
 
 def gradient_cosine(tiles, actions, other_tiles, other_actions) -> np.ndarray:
@@ -49,7 +57,7 @@ def replayed_cosines(
     steps = len(visited_actions)
     now = rng.integers(1, steps, size=n_pairs)  # the buffer holds steps [now - size, now)
     size = np.minimum(now, capacity)
-    first, second = (now - 1 - (rng.random((2, n_pairs)) * size).astype(np.int64))
+    first, second = now - 1 - (rng.random((2, n_pairs)) * size).astype(np.int64)
     return gradient_cosine(
         visited_tiles[first], visited_actions[first], visited_tiles[second], visited_actions[second]
     )
@@ -63,3 +71,53 @@ def felt_elsewhere(coder: TileCoder, state, others, action: int = 0) -> np.ndarr
     semi_gradient_update(weights, tiles[None], [action], [1.0], tiles[None], [True], 1.0, 1.0)
     moved = q_values(weights, coder.tiles(others))[:, action]
     return moved / q_values(weights, tiles[None])[0, action]
+
+
+def window_means(returns: np.ndarray, window: int = 10) -> np.ndarray:
+    """Mean return over each run of ``window`` consecutive episodes (NaN padding ignored):
+    shape (n_runs, n_windows), the last window ending at each run's last episode."""
+    rows = []
+    for row in np.atleast_2d(returns):
+        row = row[np.isfinite(row)]
+        cumulative = np.concatenate([[0.0], np.cumsum(row)])
+        rows.append((cumulative[window:] - cumulative[:-window]) / window)
+    width = max(len(r) for r in rows)
+    return np.array([np.pad(r, (width - len(r), 0), constant_values=np.nan) for r in rows])
+
+
+def failures(
+    returns: np.ndarray, max_abs_q: np.ndarray, window: int = 10, drop: float = 50.0
+) -> dict[str, np.ndarray]:
+    """Per run: the final ``window``-episode mean return, the best one reached, and whether
+    the run **collapsed** (its final mean is ``drop`` or more below its best) or
+    **diverged** (some |q| over the probe states passed :data:`~replay_lab.approx.train.DIVERGED`
+    or stopped being finite)."""
+    from replay_lab.approx.train import DIVERGED
+
+    means = window_means(returns, window)
+    final, best = means[:, -1], np.nanmax(means, axis=1)
+    size = np.where(np.isfinite(max_abs_q), max_abs_q, np.inf)
+    diverged = np.nanmax(np.where(np.isnan(max_abs_q), -np.inf, size), axis=1) > DIVERGED
+    return {"final": final, "best": best, "collapsed": best - final >= drop, "diverged": diverged}
+
+
+def successive_cosines(
+    coder: TileCoder,
+    visited_states: np.ndarray,
+    visited_actions: np.ndarray,
+    capacity: int,
+    n_pairs: int,
+    seed: int = 0,
+    ignore_actions: bool = False,
+) -> dict[str, list[np.ndarray]]:
+    """For each run (rows of ``visited_*``): the cosines of consecutive online updates and
+    of ``n_pairs`` replayed pairs from a buffer of ``capacity``. With ``ignore_actions``,
+    the share of tiles the two states have in common, whatever the actions."""
+    rng = np.random.default_rng(seed)
+    found = {"online": [], "replay": []}
+    for states, actions in zip(visited_states, visited_actions, strict=True):
+        tiles = coder.tiles(states)
+        actions = np.zeros_like(actions) if ignore_actions else actions
+        found["online"].append(consecutive_cosines(tiles, actions))
+        found["replay"].append(replayed_cosines(tiles, actions, capacity, n_pairs, rng))
+    return found

@@ -33,9 +33,7 @@ class TileCoder:
     [0, 4]
     """
 
-    def __init__(
-        self, low: ArrayLike, high: ArrayLike, tiles_per_dim: int = 8, n_tilings: int = 8
-    ):
+    def __init__(self, low: ArrayLike, high: ArrayLike, tiles_per_dim: int = 8, n_tilings: int = 8):
         self.low = as_real_array("low", low)
         self.high = as_real_array("high", high)
         if len(self.low) != len(self.high) or not len(self.low):

@@ -25,9 +25,9 @@ from replay_lab.core import epsilon_greedy
 
 __all__ = [
     "DIVERGED",
-    "checked_settings",
     "LinearQResult",
     "TileReplayBuffer",
+    "checked_settings",
     "linear_q_learning",
     "mountain_car_coder",
     "probe_states",
@@ -75,7 +75,9 @@ class TileReplayBuffer:
     def sample(self, batch_size: int) -> tuple[np.ndarray, ...]:
         """(tiles, actions, rewards, next_tiles, terminated) of a uniform batch."""
         # One uniform per transition, as ReplayBuffer.sample draws them.
-        slots = np.minimum((self.rng.random(batch_size) * len(self)).astype(np.int64), len(self) - 1)
+        slots = np.minimum(
+            (self.rng.random(batch_size) * len(self)).astype(np.int64), len(self) - 1
+        )
         return (
             self.tiles[slots],
             self.actions[slots],
@@ -110,11 +112,28 @@ class LinearQResult:
         """Environment steps made by the end of each episode."""
         return np.cumsum(self.lengths, axis=-1)
 
+    def rows(self, index) -> LinearQResult:
+        """The runs ``index`` (a slice or list) of a stacked result."""
+        pick = {
+            name: getattr(self, name) for name in ("returns", "lengths", "max_abs_q", "weights")
+        }
+        recorded = self.visited_states is not None
+        return LinearQResult(
+            **{name: values[index] for name, values in pick.items()},
+            settings=self.settings,
+            visited_states=self.visited_states[index] if recorded else None,
+            visited_actions=self.visited_actions[index] if recorded else None,
+        )
+
 
 def seed_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator, int]:
     """Independent streams for the policy and the buffer, and the environment's seed."""
     policy, buffer, env = np.random.SeedSequence(seed).spawn(3)
-    return np.random.default_rng(policy), np.random.default_rng(buffer), int(env.generate_state(1)[0])
+    return (
+        np.random.default_rng(policy),
+        np.random.default_rng(buffer),
+        int(env.generate_state(1)[0]),
+    )
 
 
 def linear_q_learning(
@@ -195,7 +214,14 @@ def stack_results(runs: list[LinearQResult]) -> LinearQResult:
 
     def rows(name):
         return np.array(
-            [np.pad(getattr(r, name).astype(float), (0, width - len(r.returns)), constant_values=np.nan) for r in runs]
+            [
+                np.pad(
+                    getattr(r, name).astype(float),
+                    (0, width - len(r.returns)),
+                    constant_values=np.nan,
+                )
+                for r in runs
+            ]
         )
 
     recorded = runs[0].visited_states is not None

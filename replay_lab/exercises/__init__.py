@@ -6,7 +6,8 @@ shows as one line: not done yet (the stub still raises ``NotImplementedError``),
 the first case where it went wrong. A verdict is true only when the answer is correct.
 
 One module per topic: :mod:`~replay_lab.exercises.verdict` (the verdict and the case loop),
-:mod:`~replay_lab.exercises.formulas` (one formula into code).
+:mod:`~replay_lab.exercises.formulas` (one formula into code),
+:mod:`~replay_lab.exercises.approx` (lesson 05: the semi-gradient update).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import inspect
 
 from IPython.display import Code, display
 
+from replay_lab.exercises.approx import check_linear_q_update
 from replay_lab.exercises.formulas import (
     HAND_UPDATE,
     check_copies,
@@ -32,6 +34,7 @@ __all__ = [
     "check_copies",
     "check_hand_update",
     "check_is_weights",
+    "check_linear_q_update",
     "check_priorities",
     "check_ring_slot",
     "check_td_error",

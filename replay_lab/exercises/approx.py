@@ -64,11 +64,16 @@ def check_linear_q_update(student: Callable, seed: int = 0) -> Verdict:
             )
         if not np.allclose(theirs, mine):
             a, f = np.unravel_index(np.abs(theirs - mine).argmax(), mine.shape)
+            if f in next_tiles and f not in tiles:
+                hint = (" The target is treated as a constant (semi-gradient): the weights of"
+                        " the next state's tiles must not move.")  # fmt: skip
+            elif f not in tiles or a != action:
+                hint = " Only the weights of the action taken, at the state's tiles, change."
+            else:
+                hint = " Each active weight moves by alpha / n_tilings * delta."
             return Verdict(
                 "not right yet",
                 f"on {words}, the TD error is right but w is not: weight w[{a}, {f}] became "
-                f"{theirs[a, f]:.6g}, expected {mine[a, f]:.6g}"
-                + (" (only the weights of the action taken, at the state's tiles, change)."
-                   if f not in tiles or a != action else "."),
-            )  # fmt: skip
+                f"{theirs[a, f]:.6g}, expected {mine[a, f]:.6g}.{hint}",
+            )
     return Verdict("correct", "linear_q_update agrees with the semi-gradient rule on 100 cases.")

@@ -5,6 +5,7 @@
 - :mod:`~replay_lab.plotting.grids`: a Q-table on its grid world
 - :mod:`~replay_lab.plotting.trees`: the sum tree and sampling frequencies
 - :mod:`~replay_lab.plotting.cliffwalk`: the Blind Cliffwalk chain and its result
+- :mod:`~replay_lab.plotting.approx`: lesson 05, updates that share weights, seed by seed
 - :mod:`~replay_lab.plotting.style`: the palette and axis labels they share
 
 Every function takes results (arrays, :class:`~replay_lab.results.TrainResult`) and never
@@ -13,6 +14,7 @@ that a teacher can restyle it. Colours come from the Okabe-Ito palette, which st
 distinguishable with the common forms of colour blindness.
 """
 
+from replay_lab.plotting.approx import plot_cosines, plot_felt_elsewhere, plot_seed_curves
 from replay_lab.plotting.cliffwalk import plot_chain, plot_updates_needed
 from replay_lab.plotting.curves import plot_curves, plot_first_rewards, plot_replay_ages, plot_sweep
 from replay_lab.plotting.grids import plot_q_table
@@ -26,11 +28,14 @@ __all__ = [
     "PALETTE",
     "confidence_band",
     "plot_chain",
+    "plot_cosines",
     "plot_curves",
+    "plot_felt_elsewhere",
     "plot_first_rewards",
     "plot_q_table",
     "plot_replay_ages",
     "plot_sampling_frequencies",
+    "plot_seed_curves",
     "plot_sum_tree",
     "plot_sweep",
     "plot_updates_needed",

@@ -46,3 +46,30 @@ def test_felt_elsewhere_is_the_share_of_tiles():
     got = measure.felt_elsewhere(CODER, state, others)
     shared = [len(set(CODER.tiles(state)) & set(CODER.tiles(o))) / 4 for o in others]
     assert np.allclose(got, shared) and got[0] == 1.0 and got[-1] == 0.0
+
+
+def test_window_means_and_failures_by_hand():
+    returns = np.array(
+        [[-200.0, -100.0, -100.0, -180.0, np.nan], [-200.0, -190.0, -180.0, -170.0, -160.0]]
+    )
+    means = measure.window_means(returns, window=2)
+    assert means[0, 1:].tolist() == [-150.0, -100.0, -140.0] and np.isnan(means[0, 0])
+    assert means[1].tolist() == [-195.0, -185.0, -175.0, -165.0]
+    max_abs_q = np.array([[5.0, 8.0, 2e3, 9.0, np.nan], [1.0, 2.0, 3.0, 4.0, 5.0]])
+    found = measure.failures(returns, max_abs_q, window=2, drop=30)
+    assert found["final"].tolist() == [-140.0, -165.0]
+    assert found["best"].tolist() == [-100.0, -165.0]
+    assert found["collapsed"].tolist() == [True, False]  # fell 40 below its best
+    assert found["diverged"].tolist() == [True, False]  # |q| passed 1000 once
+
+
+def test_successive_cosines_per_run():
+    states = np.array([[[0.1, 0.1], [0.1, 0.1], [0.9, 0.9]]] * 2)
+    actions = np.array([[0, 1, 1], [0, 0, 0]])
+    both = measure.successive_cosines(CODER, states, actions, capacity=3, n_pairs=10)
+    assert [v.tolist() for v in both["online"]] == [[0.0, 0.0], [1.0, 0.0]]
+    tiles_only = measure.successive_cosines(
+        CODER, states, actions, capacity=3, n_pairs=10, ignore_actions=True
+    )
+    assert [v.tolist() for v in tiles_only["online"]] == [[1.0, 0.0], [1.0, 0.0]]
+    assert all(len(v) == 10 for v in both["replay"])

@@ -39,3 +39,18 @@ def test_panel_has_sliders_and_draws_once_when_built(panel, capsys):
     assert all(slider.continuous_update is False for slider in sliders.children)
     # Outside a kernel the output widget cannot capture, so the figure is printed instead.
     assert "Figure(" in capsys.readouterr().out
+
+
+def test_function_approx_panel_redraws_quickly_and_is_labelled(capsys):
+    values = dict(capacity=1000, tiles_per_dim=8, n_tilings=8)
+    widgets.function_approx_experiment(**values)  # the first call records the trajectories
+    start = time.perf_counter()
+    figure = widgets.function_approx_experiment(**values)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 1.5, f"took {elapsed:.2f} s"  # ~0.3 s on the development machine
+    assert all(ax.get_xlabel() and ax.get_ylabel() and ax.get_title() for ax in figure.axes)
+    box = widgets.function_approx_panel()
+    sliders, _ = box.children
+    assert len(sliders.children) == 3
+    assert all(slider.continuous_update is False for slider in sliders.children)
+    assert "Figure(" in capsys.readouterr().out

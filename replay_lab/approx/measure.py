@@ -18,6 +18,7 @@ from replay_lab.approx.tiles import TileCoder
 
 __all__ = [
     "consecutive_cosines",
+    "failure_table",
     "failures",
     "felt_elsewhere",
     "gradient_cosine",
@@ -121,3 +122,23 @@ def successive_cosines(
         found["online"].append(consecutive_cosines(tiles, actions))
         found["replay"].append(replayed_cosines(tiles, actions, capacity, n_pairs, rng))
     return found
+
+
+def failure_table(runs: dict, window: int = 10, drop: float = 50.0) -> str:
+    """A line per learner (``runs`` maps a label to a stacked result): the final
+    ``window``-episode mean return (median, worst and best seed), how many runs collapsed
+    and diverged (:func:`failures`), and the range across seeds of the largest |q|."""
+    lines = [
+        f"{'':45} final return ({window}-ep. mean)  collapsed  diverged  largest |q|, per seed"
+        f"\n{'':45} median  worst   best"
+    ]
+    for label, result in runs.items():
+        found = failures(result.returns, result.max_abs_q, window, drop)
+        final, n = found["final"], len(found["final"])
+        largest = np.nanmax(result.max_abs_q, axis=1)
+        lines.append(
+            f"{label:45} {np.median(final):6.1f} {final.min():6.1f} {final.max():6.1f}"
+            f"   {found['collapsed'].sum():4d}/{n}   {found['diverged'].sum():4d}/{n}"
+            f"    {largest.min():6.1f} to {largest.max():6.1f}"
+        )
+    return "\n".join(lines)

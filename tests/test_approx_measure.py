@@ -4,6 +4,7 @@ import numpy as np
 
 from replay_lab.approx import measure
 from replay_lab.approx.tiles import TileCoder
+from replay_lab.approx.train import LinearQResult
 
 CODER = TileCoder([0.0, 0.0], [1.0, 1.0], tiles_per_dim=4, n_tilings=4)
 
@@ -73,3 +74,13 @@ def test_successive_cosines_per_run():
     )
     assert [v.tolist() for v in tiles_only["online"]] == [[1.0, 0.0], [1.0, 0.0]]
     assert all(len(v) == 10 for v in both["replay"])
+
+
+def test_failure_table_has_a_line_per_learner_with_its_numbers():
+    returns = np.array([[-200.0, -100.0, -100.0, -180.0], [-200.0, -190.0, -180.0, -170.0]])
+    max_abs_q = np.array([[5.0, 8.0, 2e3, 9.0], [1.0, 2.0, 3.0, 4.0]])
+    runs = {"a": LinearQResult(returns, returns * 0 + 1, max_abs_q, np.zeros((2, 3, 4)), {})}
+    lines = measure.failure_table(runs, window=2, drop=30).splitlines()
+    assert len(lines) == 3 and lines[2].split() == [
+        "a", "-157.5", "-175.0", "-140.0", "1/2", "1/2", "4.0", "to", "2000.0"
+    ]  # fmt: skip

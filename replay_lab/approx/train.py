@@ -35,7 +35,7 @@ __all__ = [
     "stack_results",
 ]
 
-DIVERGED = 1e3  # |q| beyond this is divergence: every true value here lies in [-200, 0]
+DIVERGED = 1e3  # |q| beyond this is divergence: five times the worst return of an episode (-200)
 
 
 def mountain_car_coder(tiles_per_dim: int = 8, n_tilings: int = 8) -> TileCoder:

@@ -40,6 +40,11 @@ def test_replayed_pairs_come_from_the_buffer_uniformly():
         coder.tiles(states), actions, 10, 40_000, np.random.default_rng(1)
     )
     assert abs(got.mean() - 0.1) < 0.01  # 1/10 once the buffer of 10 is full (99% of steps)
+    # Power: a buffer twice as large (or drawing from the whole past) is told apart.
+    larger = measure.replayed_cosines(
+        coder.tiles(states), actions, 20, 40_000, np.random.default_rng(1)
+    )
+    assert abs(larger.mean() - 0.05) < 0.01 and larger.mean() < got.mean() - 0.03
 
 
 def test_felt_elsewhere_is_the_share_of_tiles():

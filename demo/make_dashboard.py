@@ -43,6 +43,10 @@ WHAT_TO_SHOW = {
         "oracle's barely grow. Then switch the order: greedy, proportional and rank-based "
         "sit in between."
     ),
+    "function_approx_panel": (
+        "Left: online updates in a row push the same weights, replayed ones hardly ever. Set "
+        "the capacity to 10: replay is correlated again. Then coarsen the tiles (right)."
+    ),
 }
 
 

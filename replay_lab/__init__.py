@@ -13,6 +13,8 @@ The pieces, one module per idea:
 - :mod:`replay_lab.sarsa`: SARSA, Q-learning's on-policy twin
 - :mod:`replay_lab.recorder`, :mod:`replay_lab.results`: what a run records and returns
 - :mod:`replay_lab.stats`: the mean over seeds and its 95% confidence band
+- :mod:`replay_lab.approx`: function approximation (lesson 05): tile coding, linear
+  semi-gradient Q-learning on MountainCar, its lockstep engine and measurements
 - :mod:`replay_lab.plotting` (a package, one module per kind of figure),
   :mod:`replay_lab.widgets`, :mod:`replay_lab.exercises`: what the notebooks draw, the
   slider panels, the self-checks
@@ -71,6 +73,7 @@ _LAZY = {
 }
 _SUBMODULES = {
     "agents",
+    "approx",
     "envs",
     "exercises",
     "experiments",

@@ -32,6 +32,8 @@ __all__ = [
     "SEEDS",
     "blind_cliffwalk_experiment",
     "blind_cliffwalk_panel",
+    "function_approx_experiment",
+    "function_approx_panel",
     "online_experiment",
     "online_panel",
     "prioritized_experiment",
@@ -246,6 +248,51 @@ def blind_cliffwalk_experiment(n: int, order: str, seeds: int = SEEDS) -> Figure
     return fig
 
 
+def _online_trajectories():
+    """States and actions of 4 online learners on MountainCar (2000 steps each), once."""
+    from replay_lab.approx.lockstep import train_lockstep
+
+    runs = train_lockstep(4, 2000, alpha=1.0, record_steps=True)
+    return runs.visited_states.reshape(-1, 2), runs.visited_actions.reshape(-1)
+
+
+def function_approx_experiment(capacity: int, tiles_per_dim: int, n_tilings: int) -> Figure:
+    """Lesson 05: how alike successive updates are online and with replay, and how far
+    one update reaches, for a tile coding of MountainCar (fixed recorded trajectories)."""
+    import numpy as np
+
+    from replay_lab.approx import measure
+    from replay_lab.approx.train import mountain_car_coder
+    from replay_lab.plotting import plot_cosines, plot_felt_elsewhere
+
+    coder = mountain_car_coder(tiles_per_dim, n_tilings)
+    states, actions = _online_trajectories()
+    tiles = coder.tiles(states)
+    rng = np.random.default_rng(0)
+    cosines = {
+        "online": measure.consecutive_cosines(tiles, actions),
+        f"replay, capacity {capacity}": measure.replayed_cosines(
+            tiles, actions, capacity, 8000, rng
+        ),
+    }
+    distances = np.linspace(0, 1.5, 31)
+    state = np.array([-0.5, 0.0])
+    felt = {
+        f"along {name}": measure.felt_elsewhere(
+            coder, state, state + np.outer(distances, np.eye(2)[dim] * coder.tile_width[dim])
+        )
+        for dim, name in enumerate(["position", "velocity"])
+    }
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8))
+    plot_cosines(cosines, n_tilings, ax=left)
+    left.set_title("successive updates (8000 steps of 4 online learners)")
+    plot_felt_elsewhere(distances, felt, ax=right)
+    tilings = f"{n_tilings} tiling{'s' if n_tilings > 1 else ''}"
+    right.set_title(f"one update at (-0.5, 0): {tilings} of {tiles_per_dim} x {tiles_per_dim}")
+    fig.tight_layout()
+    return fig
+
+
 def blind_cliffwalk_panel() -> widgets.VBox:
     """Sliders for the length of the chain and the replay order."""
     return _panel(
@@ -254,6 +301,22 @@ def blind_cliffwalk_panel() -> widgets.VBox:
             "n": widgets.IntSlider(7, min=2, max=8, description="states n"),
             "order": widgets.Dropdown(
                 options=["greedy", "proportional", "rank"], value="rank", description="order"
+            ),
+        },
+    )
+
+
+def function_approx_panel() -> widgets.VBox:
+    """Sliders for the replay buffer's capacity and the tile coding's resolution."""
+    return _panel(
+        function_approx_experiment,
+        {
+            "capacity": widgets.SelectionSlider(
+                options=[10, 100, 1000, 10000], value=1000, description="capacity"
+            ),
+            "tiles_per_dim": widgets.IntSlider(8, min=2, max=16, description="tiles per dimension"),
+            "n_tilings": widgets.SelectionSlider(
+                options=[1, 2, 4, 8, 16], value=8, description="tilings"
             ),
         },
     )

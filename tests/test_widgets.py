@@ -172,7 +172,7 @@ def test_with_previous_draws_nothing_faint_when_the_setting_did_not_change():
 @pytest.mark.parametrize(
     "panel",
     [widgets.online_panel, widgets.replay_panel, widgets.prioritized_panel,
-     widgets.blind_cliffwalk_panel],
+     widgets.blind_cliffwalk_panel, widgets.function_approx_panel],
 )  # fmt: skip
 def test_panel_draws_when_built_and_redraws_when_a_slider_moves(panel):
     box = panel()
@@ -200,3 +200,27 @@ def test_a_move_redraws_quickly_outside_the_browser():
     batch_size.value = 4
     elapsed = time.perf_counter() - start
     assert elapsed < 4.0, f"a redraw took {elapsed:.2f} s"
+
+
+def test_function_approx_panel_redraws_quickly_and_is_labelled():
+    values = dict(capacity=1000, tiles_per_dim=8, n_tilings=8)
+    widgets.function_approx_experiment(**values)  # the first call records the trajectories
+    start = time.perf_counter()
+    figure = widgets.function_approx_experiment(**values)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 1.5, f"took {elapsed:.2f} s"  # ~0.3 s on the development machine
+    assert all(ax.get_xlabel() and ax.get_ylabel() and ax.get_title() for ax in figure.axes)
+    box = widgets.function_approx_panel()
+    sliders, image, _errors = box.children
+    assert len(sliders.children) == 3
+    assert all(slider.continuous_update is False for slider in sliders.children)
+    assert bytes(image.value).startswith(b"\x89PNG")
+
+
+def test_function_approx_panel_keeps_the_previous_tiling_drawn_faint():
+    draw = widgets.with_previous(widgets.function_approx_experiment)
+    draw(capacity=1000, tiles_per_dim=8, n_tilings=8)
+    figure = draw(capacity=1000, tiles_per_dim=4, n_tilings=8)
+    labels = [line.get_label() for ax in figure.axes for line in ax.get_lines()]
+    assert any(label.startswith(widgets.PREVIOUS) for label in labels), labels
+    plt.close("all")

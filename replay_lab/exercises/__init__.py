@@ -11,7 +11,8 @@ One module per topic: :mod:`~replay_lab.exercises.verdict` (the verdict and the 
 :mod:`~replay_lab.exercises.lifetime` (notebook 02: how often a transition is replayed),
 :mod:`~replay_lab.exercises.prioritized` (notebook 03: the sum tree and proportional sampling),
 :mod:`~replay_lab.exercises.ranks` (notebook 04: rank-based sampling probabilities),
-:mod:`~replay_lab.exercises.sarsa` (notebook 01: SARSA's update).
+:mod:`~replay_lab.exercises.sarsa` (notebook 01: SARSA's update),
+:mod:`~replay_lab.exercises.approx` (notebook 05: the semi-gradient update).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import inspect
 
 from IPython.display import Code, display
 
+from replay_lab.exercises.approx import check_linear_q_update
 from replay_lab.exercises.formulas import (
     HAND_UPDATE,
     check_copies,
@@ -45,6 +47,7 @@ __all__ = [
     "Verdict",
     "check_copies",
     "check_hand_update",
+    "check_linear_q_update",
     "check_probabilities",
     "check_rank_probabilities",
     "check_replay_loop",

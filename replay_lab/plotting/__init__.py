@@ -6,6 +6,7 @@
 - :mod:`~replay_lab.plotting.grids`: a Q-table on its grid world, paths on it
 - :mod:`~replay_lab.plotting.trees`: the sum tree and sampling frequencies
 - :mod:`~replay_lab.plotting.cliffwalk`: the Blind Cliffwalk chain and its result
+- :mod:`~replay_lab.plotting.approx`: lesson 05, updates that share weights, seed by seed
 - :mod:`~replay_lab.plotting.style`: the palette and axis labels they share
 
 Every function takes results (arrays, :class:`~replay_lab.results.TrainResult`) and never
@@ -14,6 +15,7 @@ that a teacher can restyle it. Colours come from the Okabe-Ito palette, which st
 distinguishable with the common forms of colour blindness.
 """
 
+from replay_lab.plotting.approx import plot_cosines, plot_episode_returns, plot_felt_elsewhere
 from replay_lab.plotting.cliffwalk import plot_chain, plot_updates_needed
 from replay_lab.plotting.curves import plot_curves, plot_first_rewards, plot_replay_ages, plot_sweep
 from replay_lab.plotting.grids import plot_paths, plot_q_table
@@ -28,7 +30,10 @@ __all__ = [
     "PALETTE",
     "confidence_band",
     "plot_chain",
+    "plot_cosines",
     "plot_curves",
+    "plot_episode_returns",
+    "plot_felt_elsewhere",
     "plot_first_rewards",
     "plot_paths",
     "plot_q_table",

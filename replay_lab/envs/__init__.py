@@ -14,14 +14,14 @@ from replay_lab.envs.ground_truth import (
     tabular_model,
     value_iteration,
 )
-from replay_lab.envs.lottery import lottery
+from replay_lab.envs.lottery import make_lottery
 from replay_lab.envs.model_env import ModelEnv
 
 __all__ = [
     "BlindCliffwalk",
     "ModelEnv",
     "TabularModel",
-    "lottery",
+    "make_lottery",
     "policy_evaluation",
     "q_error",
     "reachable_states",

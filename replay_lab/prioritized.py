@@ -45,7 +45,8 @@ def priority(td_errors: np.ndarray, priority_floor: float) -> np.ndarray:
 
 
 def importance_weights(probabilities: np.ndarray, beta: float) -> np.ndarray:
-    r"""Importance-sampling weights :math:`w_i = (N P(i))^{-\beta} / \max_j w_j` of a batch.
+    r"""Importance-sampling weights of a batch,
+    :math:`w_i = (N P(i))^{-\beta} / \max_j (N P(j))^{-\beta}` (``j`` over the batch).
 
     :math:`N` cancels in the ratio, and the largest weight belongs to the smallest
     probability, so :math:`w_i = (\min_j P(j) / P(i))^{\beta}`: a form that cannot overflow.

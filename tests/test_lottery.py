@@ -8,19 +8,19 @@ import numpy as np
 import pytest
 
 import replay_lab as rl
-from replay_lab.envs import lottery
+from replay_lab.envs import make_lottery
 from replay_lab.envs.lottery import SURE, TICKET
 from replay_lab.stats import confidence_band
 from tests.stats import ALPHA, chi_square_p
 
 
 def test_q_star_is_the_sure_reward_and_the_tickets_mean():
-    q_star = rl.value_iteration(lottery(sure=1.0, prize=8.0, chance=0.1), gamma=1.0)
+    q_star = rl.value_iteration(make_lottery(sure=1.0, prize=8.0, chance=0.1), gamma=1.0)
     np.testing.assert_allclose(q_star, [[1.0, 0.8], [0.0, 0.0]])
 
 
 def test_the_ticket_pays_the_prize_as_often_as_it_says():
-    env = lottery(prize=8.0, chance=0.1)
+    env = make_lottery(prize=8.0, chance=0.1)
     env.reset(seed=0)
     rewards = []
     for _ in range(20_000):
@@ -42,7 +42,7 @@ def test_the_ticket_pays_the_prize_as_often_as_it_says():
 )  # fmt: skip
 def test_bad_settings_are_named(kwargs, error):
     with pytest.raises(error, match=next(iter(kwargs))):
-        lottery(**kwargs)
+        make_lottery(**kwargs)
 
 
 def uncorrected_fixed_point(sure_chance: float, prize: float, omega: float) -> float:
@@ -65,7 +65,7 @@ PRIORITIZED = dict(replay="proportional", priority_exponent=0.6)
 
 
 def ticket_bias(**kwargs) -> tuple[float, float]:
-    runs = rl.run_seeds(lottery(), seeds=32, **SETUP, **kwargs)
+    runs = rl.run_seeds(make_lottery(), seeds=32, **SETUP, **kwargs)
     mean, _, high = confidence_band(runs.q[:, 0, TICKET] - 0.8)
     return float(mean), float(high - mean)
 

@@ -53,3 +53,26 @@ def test_sampling_frequency_plots_share_one_diagonal():
     plot_sampling_frequencies(np.array([0.2, 0.8]), np.array([2, 8]), ax=ax, label="b")
     assert [line.get_label() for line in ax.lines].count("y = x") == 1
     assert ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_sampling_frequency_diagonal_comes_first_and_log_axes_keep_small_points():
+    ax = plot_sampling_frequencies(np.array([0.001, 0.999]), np.array([1, 999]), label="a",
+                                   log=True)  # fmt: skip
+    plot_sampling_frequencies(np.array([0.25, 0.75]), np.array([3, 9]), ax=ax, label="b", log=True)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["y = x", "a", "b"]
+    low, high = ax.get_xlim()
+    assert ax.get_xscale() == "log" and low == pytest.approx(0.0005) and high > 0.999
+
+
+def test_sum_tree_drawing_shows_what_is_left_of_u_and_every_leaf_slice():
+    tree = SumTree(8)
+    tree.update(np.arange(8), [3.0, 1.0, 0.5, 2.0, 4.0, 1.5, 0.25, 0.75])
+    ax = plot_sum_tree(tree, prefix=5.2)
+    # by hand: 5.2 < 6.5 left; 5.2 >= 4 right, 1.2 left; 1.2 >= 0.5 right, 0.7 left
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "u"] == [
+        "u = 5.2", "u = 5.2", "u = 1.2", "u = 0.7"
+    ]  # fmt: skip
+    slices = {t.get_gid(): t.get_text() for t in ax.texts if "slice" in (t.get_gid() or "")}
+    assert slices["slice 0"] == "i = 0\n[0, 3)"
+    assert slices["slice 3"] == "i = 3\n[4.5, 6.5)"
+    assert slices["slice 7"] == "i = 7\n[12.2, 13)"  # 3 significant digits

@@ -16,7 +16,7 @@ from replay_lab.envs.ground_truth import (
     tabular_model,
     value_iteration,
 )
-from replay_lab.envs.lottery import lottery
+from replay_lab.envs.lottery import make_lottery
 from replay_lab.envs.model_env import ModelEnv
 from replay_lab.envs.time_limit import TruncationAsTermination, stay_or_leave
 
@@ -26,7 +26,7 @@ __all__ = [
     "TabularModel",
     "TruncationAsTermination",
     "greedy_path",
-    "lottery",
+    "make_lottery",
     "policy_evaluation",
     "q_error",
     "reachable_states",

@@ -13,12 +13,12 @@ from __future__ import annotations
 from replay_lab._checks import check_in_range, check_real
 from replay_lab.envs.model_env import ModelEnv
 
-__all__ = ["SURE", "TICKET", "lottery"]
+__all__ = ["SURE", "TICKET", "make_lottery"]
 
 SURE, TICKET = 0, 1  # the two actions
 
 
-def lottery(sure: float = 1.0, prize: float = 8.0, chance: float = 0.1) -> ModelEnv:
+def make_lottery(sure: float = 1.0, prize: float = 8.0, chance: float = 0.1) -> ModelEnv:
     """A :class:`ModelEnv` with one state and two actions, each ending the episode:
     ``SURE`` pays ``sure``; ``TICKET`` pays ``prize`` with probability ``chance`` and 0
     otherwise. Q* is ``(sure, chance * prize)``; state 1 is the terminal state.

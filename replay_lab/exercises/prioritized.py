@@ -262,7 +262,7 @@ def chi_square_limit(dof: int, z: float = 4.75) -> float:
 def check_sampling(student: Callable, seed: int = 0) -> Verdict:
     r"""Check ``student(probabilities, batch_size, beta, rng) -> (indices, weights)``: a
     stratified batch drawn with the given probabilities, and its importance-sampling
-    weights :math:`w_i = (N P(i))^{-\beta} / \max_j w_j` (the maximum over the batch).
+    weights :math:`w_i = (N P(i))^{-\beta} / \max_j (N P(j))^{-\beta}` (j over the batch).
 
     Three checks, in this order: every weight by hand, the stratification (equal
     probabilities and a batch as large as the buffer give every transition exactly once),

@@ -31,3 +31,14 @@ def test_updates_needed_is_labelled_with_one_line_per_replay_order():
     assert labelled(ax)
     assert [line.get_label() for line in ax.lines] == ["uniform", "oracle"]
     assert ax.lines[0].get_xdata().tolist() == [6, 14, 30]  # 2**(n + 1) - 2 transitions
+
+
+def test_updates_needed_tells_lines_apart_by_marker_and_shows_n_on_top():
+    n_values = [2, 3, 4]
+    results = {name: np.ones((3, 2)) * (i + 1) for i, name in enumerate("abcde")}
+    ax = plot_updates_needed(n_values, results)
+    styles = {(line.get_marker(), line.get_linestyle()) for line in ax.lines}
+    assert len(styles) == 5
+    (top,) = ax.child_axes
+    assert [t.get_text() for t in top.get_xticklabels()] == ["2", "3", "4"]
+    assert top.get_xlabel() == "states n"

@@ -96,11 +96,7 @@ class BlockStreams:
 
     def draw(self, seeds: np.ndarray, n: int) -> np.ndarray:
         """The next ``n`` uniforms of each seed in ``seeds`` (distinct), shape (len, n)."""
-        if self.headroom < n:  # some seed may run out: refill those that would
-            for k in seeds[self.used[seeds] + n > self.block].tolist():
-                self._refill(k, self.used[k])
-                self.used[k] = 0
-            self.headroom = self.block - int(self.used.max())
+        self._make_room(seeds, n)
         start = self.used[seeds]
         if n == 1:
             out = self.numbers[seeds, start][:, None]
@@ -109,6 +105,20 @@ class BlockStreams:
         self.used[seeds] = start + n
         self.headroom -= n  # no pointer moved by more than n
         return out
+
+    def skip(self, seeds: np.ndarray, n: int) -> None:
+        """Pass over the next ``n`` uniforms of each seed in ``seeds``: drawn by the
+        readable layer, but with nothing that depends on them (one possible outcome)."""
+        self._make_room(seeds, n)
+        self.used[seeds] += n
+        self.headroom -= n
+
+    def _make_room(self, seeds: np.ndarray, n: int) -> None:
+        if self.headroom < n:  # some seed may run out: refill those that would
+            for k in seeds[self.used[seeds] + n > self.block].tolist():
+                self._refill(k, self.used[k])
+                self.used[k] = 0
+            self.headroom = self.block - int(self.used.max())
 
     def _refill(self, k: int, used: int) -> None:
         """Move seed ``k``'s unused numbers to the front and draw the rest of the block."""
@@ -181,6 +191,9 @@ class LockstepModel:
         self.reward = model.reward
         self.terminated = model.terminated
         self.initial_cumulative = np.cumsum(np.asarray(base.initial_state_distrib))
+        starts = np.flatnonzero(np.asarray(base.initial_state_distrib))
+        # one start state with probability 1: every u in [0, 1) draws it
+        self.single_start = int(starts[0]) if self.initial_cumulative[starts[0]] == 1.0 else None
         self.time_limit = _time_limit(env)
         self.tabular = model
 
@@ -357,7 +370,11 @@ def _run(
     while True:
         eps = check_in_range("epsilon", epsilon(step), 0, 1)
         if len(new):
-            state[new] = model.reset(environment.draw(new, 1)[:, 0])
+            if model.single_start is None:
+                state[new] = model.reset(environment.draw(new, 1)[:, 0])
+            else:
+                environment.skip(new, 1)
+                state[new] = model.single_start
             episode_steps[new] = 0
             if sarsa:
                 start = rows[new * n_states + state[new]]
@@ -368,7 +385,11 @@ def _run(
             a = action[chosen]
         else:
             a = _epsilon_greedy(rows[row], policy.draw(active, 2), eps, ties)
-        outcome = model.step(s, a, environment.draw(active, 1)[:, 0])
+        if model.deterministic:
+            environment.skip(active, 1)
+            outcome = model.first[s * n_actions + a]
+        else:
+            outcome = model.step(s, a, environment.draw(active, 1)[:, 0])
         s_next, r = model.next_state[outcome], model.reward[outcome]
         step += 1
         episode_steps[chosen] += 1

@@ -417,7 +417,7 @@ def _run(
                     # the schedule sees the index of this step, as in q_learning
                     b = check_in_range("beta", beta(step - 1), 0, 1)
                     batch = buffer.sample(active, b, first_row)
-                    deltas = _apply_in_order(flat, rows, alpha, *batch[:-1])
+                    deltas = _apply_in_order(flat, alpha, *batch[:-1])
                     buffer.feedback(active, batch[-1], deltas)
                     recorder.replayed(active, batch[-1], buffer.added)
         recorder.episode_return[chosen] += r
@@ -459,11 +459,12 @@ def _epsilon_greedy(values, uniforms, epsilon, ties) -> np.ndarray:
     return beyond.argmax(axis=1)
 
 
-def _apply_in_order(flat, rows, alpha, cells, next_rows, rewards, discount, weights):
+def _apply_in_order(flat, alpha, cells, next_cells, rewards, discount, weights):
     """Q-learning updates of a batch per seed, arrays of shape (batch, seeds): position
     ``j`` of every seed at once, positions one after the other as ``q_update`` does.
 
-    ``cells`` are flat indices of Q(s, a), ``next_rows`` the rows of Q(s', .), ``discount``
+    ``cells`` are flat indices of Q(s, a), ``next_cells`` those of Q(s', .) laid out
+    (batch, actions, seeds), so that the maximum runs down a short axis, ``discount``
     is ``gamma * (1 - terminated)``. Returns the TD errors.
 
     Order matters: updates of one seed often touch the same numbers (a later one reads
@@ -473,10 +474,10 @@ def _apply_in_order(flat, rows, alpha, cells, next_rows, rewards, discount, weig
     deltas = np.empty(cells.shape)
     largest = np.maximum.reduce  # ndarray.max without its Python wrapper
     steps = alpha * weights if weights is not None else np.full(cells.shape, alpha)
-    batch = zip(cells, next_rows, rewards, discount, steps, deltas, strict=True)
-    for cell, row, r, d, step, delta in batch:
+    batch = zip(cells, next_cells, rewards, discount, steps, deltas, strict=True)
+    for cell, following, r, d, step, delta in batch:
         value = flat[cell]
-        np.subtract(r + d * largest(rows[row], 1), value, out=delta)
+        np.subtract(r + d * largest(flat.take(following), 0), value, out=delta)
         flat[cell] = value + step * delta  # alpha * w * delta, as q_update
     return deltas
 
@@ -490,6 +491,7 @@ class _UniformBuffers:
         self.capacity, self.batch_size = capacity, batch_size
         self.combined = options.get("combined", False)
         self.n_actions = model.n_actions
+        self.actions = np.arange(model.n_actions)[:, None]  # down the actions axis
         self.streams = AlikeStreams(generators, max(64 * batch_size * updates_per_step, 1024))
         # A transition is one outcome of the model: store its index (4 bytes), and read
         # s * n_actions + a, s', r and gamma * (1 - terminated) off the model.
@@ -522,9 +524,10 @@ class _UniformBuffers:
     def _gather(self, seeds, slots, first_row, weights):
         outcome = np.ascontiguousarray(self.outcomes[seeds[:, None], slots].T)  # (batch, seeds)
         cells = first_row * self.n_actions + self.sa[outcome]
-        next_rows = first_row + self.next_state[outcome]
+        next_row = first_row + self.next_state[outcome]
+        next_cells = (next_row * self.n_actions)[:, None, :] + self.actions
         rewards, discount = self.rewards[outcome], self.discount[outcome]
-        return cells, next_rows, rewards, discount, None if weights is None else weights.T, slots
+        return cells, next_cells, rewards, discount, None if weights is None else weights.T, slots
 
     def feedback(self, seeds, slots, deltas) -> None:
         """Uniform replay has no priorities."""

@@ -352,11 +352,17 @@ def _run(
     action after every step, before the update, as :func:`~replay_lab.sarsa.sarsa` does;
     the target reads Q(s', a') instead of the maximum.
 
-    Q is addressed by rows: seed ``k``'s ``Q(s, .)`` is row ``k * n_states + s`` of
-    ``rows``, its ``Q(s, a)`` is ``flat[row * n_actions + a]`` (both views of ``q``).
+    Q is addressed by rows: seed ``k``'s ``Q(s, .)`` is row ``k * n_states + s``, its
+    ``Q(s, a)`` is ``flat[row * n_actions + a]`` (``flat`` a view of ``q``), and
+    ``values_of(rows)`` reads the Q-values of many rows laid out (actions, seeds).
     """
     n_seeds, n_states, n_actions = q.shape
-    flat, rows = q.reshape(-1), q.reshape(-1, n_actions)
+    flat = q.reshape(-1)
+    along = np.arange(n_actions)[:, None]
+
+    def values_of(rows: np.ndarray) -> np.ndarray:
+        return flat.take(rows * n_actions + along)
+
     discount_of = gamma * (1 - model.terminated.astype(float))  # per outcome
     limit = min(model.time_limit or math.inf, max_steps or math.inf)
     active = np.arange(n_seeds)
@@ -377,14 +383,14 @@ def _run(
                 state[new] = model.single_start
             episode_steps[new] = 0
             if sarsa:
-                start = rows[new * n_states + state[new]]
+                start = values_of(new * n_states + state[new])
                 action[new] = _epsilon_greedy(start, policy.draw(new, 2), eps, ties)
         s = state[chosen]  # a view while every seed runs: used before state is written
         row = first_row + s
         if sarsa:
             a = action[chosen]
         else:
-            a = _epsilon_greedy(rows[row], policy.draw(active, 2), eps, ties)
+            a = _epsilon_greedy(values_of(row), policy.draw(active, 2), eps, ties)
         if model.deterministic:
             environment.skip(active, 1)
             outcome = model.first[s * n_actions + a]
@@ -397,7 +403,7 @@ def _run(
         if sarsa:
             next_row = first_row + s_next
             eps_next = check_in_range("epsilon", epsilon(step), 0, 1)
-            a_next = _epsilon_greedy(rows[next_row], policy.draw(active, 2), eps_next, ties)
+            a_next = _epsilon_greedy(values_of(next_row), policy.draw(active, 2), eps_next, ties)
             cell = row * n_actions + a  # before a's row of action is overwritten (a view)
             action[chosen] = a_next
             target = r + discount_of[outcome] * flat[next_row * n_actions + a_next]
@@ -406,7 +412,7 @@ def _run(
             recorder.updates[chosen] += 1
         elif buffer is None:
             cell = row * n_actions + a
-            target = r + discount_of[outcome] * np.maximum.reduce(rows[first_row + s_next], 1)
+            target = r + discount_of[outcome] * np.maximum.reduce(values_of(first_row + s_next), 0)
             value = flat[cell]
             flat[cell] = value + alpha * (target - value)  # as q_update: alpha * delta
             recorder.updates[chosen] += 1
@@ -442,21 +448,21 @@ def _run(
 
 
 def _epsilon_greedy(values, uniforms, epsilon, ties) -> np.ndarray:
-    """:func:`~replay_lab.core.epsilon_greedy` for many rows of Q (seeds, actions), with
-    the two uniforms ``explore, pick`` of each row: the candidates are every action when
-    exploring, else the greedy ones (the first only, with ``ties="first"``), and the
-    choice is candidate number ``int(pick * len(candidates))``."""
+    """:func:`~replay_lab.core.epsilon_greedy` for many rows of Q, laid out (actions,
+    seeds) so that every reduction runs down the short actions axis, with the two uniforms
+    ``explore, pick`` of each seed: the candidates are every action when exploring, else
+    the greedy ones (the first only, with ``ties="first"``), and the choice is candidate
+    number ``int(pick * len(candidates))``."""
     explore, pick = uniforms[:, 0], uniforms[:, 1]
     if ties == "random":
-        candidates = values == np.maximum.reduce(values, 1)[:, None]
+        candidates = values == np.maximum.reduce(values, 0)
     else:
-        candidates = np.arange(values.shape[1]) == values.argmax(axis=1)[:, None]
-    candidates |= (explore < epsilon)[:, None]
+        candidates = np.arange(len(values))[:, None] == values.argmax(axis=0)
+    candidates |= explore < epsilon
     # candidate k = int(pick * n) is the first whose running count exceeds pick * n
     # (for a whole number c, c > int(x) exactly when c > x)
-    running = np.add.accumulate(candidates, axis=1, dtype=np.intp)
-    beyond = running > (pick * running[:, -1])[:, None]
-    return beyond.argmax(axis=1)
+    running = np.add.accumulate(candidates, axis=0, dtype=np.intp)
+    return (running > pick * running[-1]).argmax(axis=0)
 
 
 def _apply_in_order(flat, alpha, cells, next_cells, rewards, discount, weights):

@@ -93,7 +93,9 @@ def test_readme_thumbnail_is_the_notebooks_own_figure(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
-def test_lesson_runs_top_to_bottom_in_under_a_minute(path, tmp_path):
+def test_lesson_runs_top_to_bottom_in_under_30_seconds(path, tmp_path):
+    """The classroom budget (each lesson well under 20 s alone on the 2-core machine; the
+    bound leaves room for a shared CI runner)."""
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
@@ -105,4 +107,4 @@ def test_lesson_runs_top_to_bottom_in_under_a_minute(path, tmp_path):
     client.execute()
     elapsed = time.perf_counter() - start
     print(f"{path.name}: {elapsed:.1f} s")
-    assert elapsed < 60, f"{path.name} took {elapsed:.1f} s"
+    assert elapsed < 30, f"{path.name} took {elapsed:.1f} s"

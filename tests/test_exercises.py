@@ -94,3 +94,22 @@ def test_sarsa_check_rejects_the_usual_mistakes_and_names_the_case(wrong, case):
     assert verdict.status == "not right yet" and not verdict
     assert case in verdict.message and "expected" in verdict.message
     assert check_sarsa_update(right_sarsa).status == "correct"
+
+
+def test_sarsa_and_td_error_checks_name_the_students_function():
+    def my_update(q, s, a, r, s_next, a_next, terminated, alpha, gamma):
+        raise NotImplementedError
+
+    def my_delta(q, s, a, r, s_next, terminated, gamma):
+        return 0.0
+
+    assert "my_update still raises" in check_sarsa_update(my_update).message
+    assert check_td_error(my_delta).message.startswith("my_delta(")
+    assert "my_td_error agrees" in check_td_error(right_td_error_named()).message
+
+
+def right_td_error_named():
+    def my_td_error(*args):
+        return right_td_error(*args)
+
+    return my_td_error

@@ -39,13 +39,18 @@ def test_q_table_plot_rejects_other_environments():
 def test_paths_are_drawn_through_the_centres_of_their_cells():
     cliff = gym.make("CliffWalking-v1")
     path = greedy_path(cliff, value_iteration(cliff, 1.0))
-    ax = plot_paths(cliff, {"Q*": [path, path], "other": [[36, 24]]}, title="paths")
+    ax = plot_paths(
+        cliff, {"Q*": [path, path], "other": [[36, 24], [36, 24, 25], [36, 24]]}, title="paths"
+    )
     lines = [line for line in ax.get_lines() if len(line.get_xdata())]
-    assert len(lines) == 3
+    assert len(lines) == 3  # each distinct path once
     # one label only: no shift; two labels: shifted by -0.06 and +0.06 of a cell
     np.testing.assert_allclose(lines[0].get_xdata(), np.array(path) % 12 - 0.06)
     np.testing.assert_allclose(lines[0].get_ydata(), np.array(path) // 12 - 0.06)
+    # width grows with the share of seeds on the path: 2 of 3 against 1 of 3
+    assert lines[1].get_linewidth() == pytest.approx(1.5 + 4.5 * 2 / 3)
+    assert lines[2].get_linewidth() == pytest.approx(1.5 + 4.5 * 1 / 3)
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert texts == ["Q* (2 seeds)", "other (1 seeds)"]
-    assert ax.get_legend().get_title().get_text() == "one line per seed"
+    assert texts == ["Q*: all 2 seeds on this one path", "other: 3 seeds on 2 different paths"]
+    assert ax.get_legend().get_title().get_text() == "line width: how many seeds take that path"
     assert labelled(ax)

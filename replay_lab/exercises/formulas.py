@@ -37,7 +37,8 @@ def check_td_error(student: Callable, seed: int = 0) -> Verdict:
                 float(rng.uniform(0.5, 1)),
             )
         )
-    return run_cases("td_error", student, cases, td_error)
+    # Messages name the student's own function, the one they can go and fix.
+    return run_cases(getattr(student, "__name__", "your function"), student, cases, td_error)
 
 
 def check_copies(student: Callable) -> Verdict:

@@ -38,18 +38,19 @@ def check_sarsa_update(student: Callable, seed: int = 0) -> Verdict:
     update ``q[s, a]`` in place by SARSA's rule, against
     :func:`replay_lab.sarsa.sarsa_update`: the whole table after the update must agree."""
     cases = _cases(seed)
+    name = getattr(student, "__name__", "your function")  # the function the student can fix
     for q, *transition in cases:
         got, want = q.copy(), q.copy()
         try:
             student(got, *transition)
         except NotImplementedError:
-            return Verdict("not done yet", "sarsa_update still raises NotImplementedError.")
+            return Verdict("not done yet", f"{name} still raises NotImplementedError.")
         sarsa_update(want, *transition)
         wrong = ~np.isclose(got, want, rtol=1e-9, atol=1e-9)
         if wrong.any():
             return Verdict("not right yet", _what_went_wrong(q, transition, got, want, wrong))
     return Verdict(
-        "correct", f"sarsa_update agrees with the reference on {len(cases)} transitions."
+        "correct", f"{name} agrees with the library's sarsa_update on {len(cases)} transitions."
     )
 
 

@@ -75,16 +75,19 @@ def plot_curves(
 def plot_first_rewards(
     first: dict[str, np.ndarray], budget: int, ax: Axes | None = None, title: str | None = None
 ) -> Axes:
-    """One dot per seed: the environment steps it took to see a first reward (log scale).
+    """One marker per seed: the environment steps it took to see a first reward (log scale).
 
-    ``first[label]`` comes from :func:`~replay_lab.agents.steps_to_first_reward`; runs that
-    never saw a reward within the ``budget`` are drawn as crosses on the "never" line.
+    ``first[label]`` comes from :func:`~replay_lab.agents.steps_to_first_reward`. Runs that
+    never saw a reward within the ``budget`` are drawn as crosses in a shaded strip right
+    of the budget line; there, left to right means nothing (they are spread out only so
+    that each cross can be seen).
     """
-    ax = ax or plt.subplots(figsize=(7, 2.2 + 0.5 * len(first)))[1]
-    rng = np.random.default_rng(0)  # vertical jitter only, so overlapping dots stay visible
+    ax = ax or plt.subplots(figsize=(7.5, 2.2 + 0.6 * len(first)))[1]
+    rng = np.random.default_rng(0)  # jitter only, so overlapping markers stay visible
+    never = (budget * 1.4, budget * 3.2)  # the strip of seeds without a reward
     for row, ((label, steps), color) in enumerate(zip(first.items(), PALETTE, strict=False)):
         steps = np.asarray(steps, dtype=float)
-        jitter = row + rng.uniform(-0.15, 0.15, size=len(steps))
+        jitter = row + rng.uniform(-0.2, 0.2, size=len(steps))
         seen = np.isfinite(steps)
         ax.scatter(steps[seen], jitter[seen], color=color, s=30)
         # the colour's legend entry is a square: dots and crosses are explained below it
@@ -95,24 +98,32 @@ def plot_first_rewards(
             marker="s",
             label=f"{label}: {seen.sum()}/{len(steps)} seeds with a reward",
         )
-        ax.scatter(
-            np.full((~seen).sum(), budget * 1.6), jitter[~seen], color=color, marker="x", s=40
-        )
+        spread = np.geomspace(never[0] * 1.1, never[1] / 1.1, max((~seen).sum(), 1))
+        ax.scatter(spread[: (~seen).sum()], jitter[~seen], color=color, marker="x", s=40)
     ax.axvline(budget, color="0.4", ls="--", lw=1)
-    ax.text(budget * 1.6, len(first) - 0.45, "never\n(within budget)", ha="center", fontsize=8)
+    ax.axvspan(*never, color="0.92", zorder=0)
+    ax.text(
+        np.sqrt(never[0] * never[1]),
+        len(first) - 0.25,
+        "no reward\nwithin budget",
+        ha="center",
+        va="top",
+        fontsize=9,
+    )
     ax.set_xscale("log")
     ax.set(
+        xlim=(None, never[1]),
         yticks=range(len(first)),
         yticklabels=list(first),
-        ylim=(-0.6, len(first) - 0.2),
-        xlabel="environment steps until the first reward",
+        ylim=(-0.6, len(first) + 0.1),
+        xlabel=f"environment steps until the first reward (budget {budget:,})",
         ylabel="setting",
-        title=f"{title or 'first reward'}: one dot per seed",
+        title=f"{title or 'first reward'}: one marker per seed",
     )
     # What the two markers mean, in grey: the colours are the settings.
     ax.scatter([], [], color="0.4", s=30, label="dot: a seed's first reward")
     ax.scatter([], [], color="0.4", marker="x", s=40, label="cross: a seed with none")
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="upper left", fontsize=9)
     ax.grid(alpha=0.3, axis="x")
     return ax
 

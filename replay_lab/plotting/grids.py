@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.axes import Axes
 
 from replay_lab.plotting.style import PALETTE
@@ -98,7 +99,17 @@ def plot_q_table(
             )
             continue
         if kind == "S":
-            ax.text(c - 0.45, r - 0.45, "start", ha="left", va="top", fontsize=6, color="white")
+            # dark outline: the label stays readable where the greedy arrow crosses it
+            ax.text(
+                c - 0.47,
+                r - 0.47,
+                "start",
+                ha="left",
+                va="top",
+                fontsize=8,
+                color="white",
+                path_effects=[patheffects.withStroke(linewidth=2, foreground="black")],
+            )
         dx, dy = moves[int(np.argmax(q[r * cols + c]))]
         ax.annotate(
             "",
@@ -119,20 +130,23 @@ def plot_paths(
     env, paths: dict[str, list[list[int]]], ax: Axes | None = None, title: str | None = None
 ) -> Axes:
     """Paths on the grid (e.g. each seed's greedy path from
-    :func:`~replay_lab.envs.greedy_path`): one thin line per path, a colour per label, so
-    a path many seeds share is drawn darker. Each label's lines are shifted a little, so
-    two labels on the same cells stay apart."""
+    :func:`~replay_lab.envs.greedy_path`), a colour per label. Each distinct path is drawn
+    once, its width growing with the number of seeds on it, so a path one seed takes is
+    as visible as one all seeds share. Each label's lines are shifted a little, so two
+    labels on the same cells stay apart."""
     kinds, _ = grid_layout(env)
     rows, cols = kinds.shape
-    ax = ax or plt.subplots(figsize=(max(4, 0.6 * cols), max(3, 0.6 * rows + 0.5)))[1]
+    ax = ax or plt.subplots(figsize=(max(4, 0.6 * cols), max(3, 0.6 * rows + 1.5)))[1]
     shades = {"H": "0.35", "C": "0.35", "G": "0.8", "S": "0.8"}
     for (r, c), kind in np.ndenumerate(kinds):
+        # cliff cells get no edge, so the cliff reads as one block under its label
+        edge = shades["C"] if kind == "C" else "0.8"
         ax.add_patch(
-            plt.Rectangle((c - 0.5, r - 0.5), 1, 1, fc=shades.get(kind, "white"), ec="0.85")
+            plt.Rectangle((c - 0.5, r - 0.5), 1, 1, fc=shades.get(kind, "white"), ec=edge, lw=0.8)
         )
     for kind, name in {"S": "start", "G": "goal"}.items():
         for r, c in np.argwhere(kinds == kind):
-            ax.text(c, r + 0.3, name, ha="center", va="center", fontsize=7)
+            ax.text(c, r + 0.3, name, ha="center", va="center", fontsize=8)
     if "C" in kinds:
         cliff = np.argwhere(kinds == "C")
         ax.text(
@@ -140,11 +154,27 @@ def plot_paths(
         )
     for k, ((label, runs), color) in enumerate(zip(paths.items(), PALETTE, strict=False)):
         shift = 0.12 * (k - (len(paths) - 1) / 2)
+        distinct: dict[tuple[int, ...], int] = {}
         for path in runs:
+            distinct[tuple(path)] = distinct.get(tuple(path), 0) + 1
+        for path, count in distinct.items():
             r, c = np.divmod(np.asarray(path), cols)
-            ax.plot(c + shift, r + shift, color=color, lw=2, alpha=min(1.0, 3 / len(runs)))
-        ax.plot([], [], color=color, lw=2, label=f"{label} ({len(runs)} seeds)")
+            ax.plot(c + shift, r + shift, color=color, lw=1.5 + 4.5 * count / len(runs))
+        if len(runs) == 1:
+            said = "1 seed"
+        elif len(distinct) == 1:
+            said = f"all {len(runs)} seeds on this one path"
+        else:
+            said = f"{len(runs)} seeds on {len(distinct)} different paths"
+        ax.plot([], [], color=color, lw=3, label=f"{label}: {said}")
     ax.set(xlim=(-0.5, cols - 0.5), ylim=(rows - 0.5, -0.5), aspect="equal", title=title)
     ax.set(xticks=range(cols), yticks=range(rows), xlabel="column", ylabel="row")
-    ax.legend(title="one line per seed", loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    ax.grid(False)  # the cells' own edges are the grid
+    ax.legend(
+        title="line width: how many seeds take that path",
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.22),
+        ncols=max(1, min(2, len(paths))),
+        fontsize=9,
+    )
     return ax

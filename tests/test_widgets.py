@@ -75,7 +75,8 @@ def test_every_curve_is_the_mean_of_16_seeds(drawn, experiment):
         for ax in figure.axes:
             assert solid(ax), "an axes without curves"
             assert all(label.endswith("(16 seeds)") for label in solid(ax)), list(solid(ax))
-            assert "95% CI of the mean" in ax.get_legend().get_title().get_text()
+            title = ax.get_legend().get_title().get_text()
+            assert "mean, band: 95% CI of the mean" in title or "mean, band: its 95% CI" in title
             assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
 
 

@@ -67,7 +67,10 @@ def plot_curves(
     ax.set(xlabel=AXIS_LABELS[x], ylabel=AXIS_LABELS[y], title=title)
     if log_y:
         ax.set_yscale("log")
-    ax.legend(title=("geometric " if log_y else "") + "mean, band: 95% CI of the mean")
+    # on a log axis the mean is geometric, and its band is that mean's interval
+    ax.legend(
+        title="geometric mean, band: its 95% CI" if log_y else "mean, band: 95% CI of the mean"
+    )
     ax.grid(alpha=0.3)
     return ax
 

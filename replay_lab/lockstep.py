@@ -627,11 +627,13 @@ class _ProportionalBuffers(_UniformBuffers):
         n = len(u)
         first = 2**self.top
         sums = self.tree[seeds, first : 2 * first]
-        running = np.cumsum(sums, axis=1)
-        before = np.concatenate([np.zeros((n, 1)), running], axis=1)
-        # np.searchsorted(before, u, side="right") - 1 of each row at once: how many running
-        # sums are <= u (before is sorted and starts at 0 <= u)
-        k = np.add.reduce(running[:, None, :] <= u[:, :, None], 2)
+        before = np.concatenate([np.zeros((n, 1)), np.cumsum(sums, axis=1)], axis=1)
+        # np.searchsorted of each row at once: complex numbers sort by (real, imag), so
+        # (row, value) keys keep the rows apart without touching the values.
+        row = np.arange(n, dtype=float)[:, None]
+        keys = (row + 1j * before).reshape(-1)
+        found = np.searchsorted(keys, (row + 1j * u).reshape(-1), side="right")
+        k = found.reshape(u.shape) - (np.arange(n) * (first + 1))[:, None] - 1
         last = first - 1 - (sums[:, ::-1] > 0).argmax(axis=1)  # the last node with a sum
         k = np.minimum(k, last[:, None])
         u = u - np.take_along_axis(before, k, axis=1)

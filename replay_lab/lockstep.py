@@ -631,8 +631,9 @@ class _ProportionalBuffers(_UniformBuffers):
         # np.searchsorted of each row at once: complex numbers sort by (real, imag), so
         # (row, value) keys keep the rows apart without touching the values.
         row = np.arange(n, dtype=float)[:, None]
-        keys = (row + 1j * before).reshape(-1)
-        found = np.searchsorted(keys, (row + 1j * u).reshape(-1), side="right")
+        keys, queries = np.empty(before.shape, complex), np.empty(u.shape, complex)
+        keys.real, keys.imag, queries.real, queries.imag = row, before, row, u  # no arithmetic
+        found = np.searchsorted(keys.reshape(-1), queries.reshape(-1), side="right")
         k = found.reshape(u.shape) - (np.arange(n) * (first + 1))[:, None] - 1
         last = first - 1 - (sums[:, ::-1] > 0).argmax(axis=1)  # the last node with a sum
         k = np.minimum(k, last[:, None])

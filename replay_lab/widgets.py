@@ -285,7 +285,7 @@ def function_approx_experiment(capacity: int, tiles_per_dim: int, n_tilings: int
     }
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8))
     plot_cosines(cosines, n_tilings, ax=left)
-    left.set_title("successive updates (8000 steps of 4 online learners)")
+    left.set_title("successive updates (4 online learners, 2000 steps each)")
     plot_felt_elsewhere(distances, felt, ax=right)
     tilings = f"{n_tilings} tiling{'s' if n_tilings > 1 else ''}"
     right.set_title(f"one update at (-0.5, 0): {tilings} of {tiles_per_dim} x {tiles_per_dim}")

@@ -89,3 +89,35 @@ def test_failure_table_has_a_line_per_learner_with_its_numbers():
     assert len(lines) == 3 and lines[2].split() == [
         "a", "-157.5", "-175.0", "-140.0", "1/2", "1/2", "4.0", "to", "2000.0"
     ]  # fmt: skip
+
+
+def test_first_step_above_is_the_end_of_the_first_window_past_the_threshold():
+    # Window means of 2 episodes: -150 after 300 steps, -100 after 400 steps (hand-worked).
+    returns = np.array([[-200.0, -100.0, -100.0], [-200.0, -200.0, np.nan]])
+    lengths = np.array([[200.0, 100.0, 100.0], [200.0, 200.0, np.nan]])
+    runs = LinearQResult(returns, lengths, np.zeros_like(returns), np.zeros((2, 3, 4)), {})
+    assert np.array_equal(measure.first_step_above(runs, -160, 2), [300.0, np.nan], equal_nan=True)
+    assert np.array_equal(measure.first_step_above(runs, -120, 2), [400.0, np.nan], equal_nan=True)
+    assert np.isnan(measure.first_step_above(runs, -100, 2)).all()
+
+
+def test_q_spread_is_the_std_across_seeds_averaged_over_states_and_actions():
+    weights = np.zeros((2, 2, 3))  # 2 seeds, 2 actions, 3 features
+    weights[1, 0, 0] = 2.0  # seed 1 differs from seed 0 at (state 0, action 0) by 2: std 1
+    weights[1, 1, 2] = 4.0  # and at (state 1, action 1) by 4: std 2
+    tiles = np.array([[0], [2]])  # state 0 uses feature 0, state 1 feature 2
+    assert measure.q_spread_across_seeds(weights, tiles) == (1.0 + 0.0 + 0.0 + 2.0) / 4
+
+
+def test_progress_table_reports_first_steps_and_spread_per_learner():
+    returns = np.array([[-200.0, -100.0, -100.0], [-200.0, -200.0, np.nan]])
+    lengths = np.array([[200.0, 100.0, 100.0], [200.0, 200.0, np.nan]])
+    weights = np.zeros((2, 3, 4))
+    weights[1, 0, 0] = 2.0  # q(state 0, action 0) differs by 2 between the seeds: std 1
+    runs = LinearQResult(returns, lengths, np.zeros_like(returns), weights, {})
+    table = measure.progress_table({"online": runs}, np.array([[0]]), threshold=-160, window=2)
+    # Seed 0 passes at step 300, seed 1 never: the median of (300, later) is "never".
+    assert "never (median of seeds; 1/2 never)" in table
+    assert table.endswith(f"q spread across seeds {1 / 3:.3g}")
+    both = measure.progress_table({"a": runs.rows(slice(0, 1))}, np.array([[0]]), -160, 2)
+    assert "from step   300 (median of seeds; 0/1 never)" in both

@@ -5,7 +5,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from replay_lab.approx.train import LinearQResult
-from replay_lab.plotting.approx import plot_cosines, plot_episode_returns, plot_felt_elsewhere
+from replay_lab.plotting.approx import (
+    plot_cosines,
+    plot_episode_returns,
+    plot_felt_elsewhere,
+    plot_largest_q,
+)
 from replay_lab.plotting.style import PALETTE
 
 matplotlib.use("Agg")
@@ -39,4 +44,20 @@ def test_seed_curves_draw_every_seed_and_the_median():
     assert thin[0].get_xdata().tolist() == [300.0, 400.0]
     assert median.get_linewidth() > thin[0].get_linewidth()
     assert "median" in ax.get_legend().get_title().get_text()
+    plt.close("all")
+
+
+def test_largest_q_draws_every_seed_and_the_median_on_a_log_scale():
+    returns = np.array([[-200.0, -100.0], [-200.0, -200.0]])
+    lengths = np.array([[200.0, 100.0], [200.0, 200.0]])
+    max_abs_q = np.array([[1.0, 3.0], [10.0, 30.0]])
+    runs = LinearQResult(returns, lengths, max_abs_q, np.zeros((2, 3, 4)), {})
+    ax = plot_largest_q({"online": runs, "replay": runs})
+    thin, median = ax.lines[:2], ax.lines[2]
+    assert [line.get_ydata().tolist() for line in thin] == [[1.0, 3.0], [10.0, 30.0]]
+    assert thin[0].get_xdata().tolist() == [200.0, 300.0]
+    # Median of the two seeds at step 200 (interpolated on the common range 200 to 300).
+    assert median.get_xdata()[0] == 200.0 and median.get_ydata()[0] == 5.5
+    assert ax.lines[2].get_linestyle() != ax.lines[5].get_linestyle()
+    assert ax.get_yscale() == "log"
     plt.close("all")

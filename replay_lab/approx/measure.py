@@ -21,7 +21,10 @@ __all__ = [
     "failure_table",
     "failures",
     "felt_elsewhere",
+    "first_step_above",
     "gradient_cosine",
+    "progress_table",
+    "q_spread_across_seeds",
     "replayed_cosines",
     "successive_cosines",
     "window_means",
@@ -100,6 +103,46 @@ def failures(
     size = np.where(np.isfinite(max_abs_q), max_abs_q, np.inf)
     diverged = np.nanmax(np.where(np.isnan(max_abs_q), -np.inf, size), axis=1) > DIVERGED
     return {"final": final, "best": best, "collapsed": best - final >= drop, "diverged": diverged}
+
+
+def first_step_above(result, threshold: float, window: int = 10) -> np.ndarray:
+    """Per run of a stacked ``result``: the environment step at which its ``window``-episode
+    mean return first exceeds ``threshold`` (NaN if it never does)."""
+    means = window_means(result.returns, window)
+    found = []
+    for row, ends in zip(means, result.steps, strict=True):
+        row, ends = row[np.isfinite(row)], ends[np.isfinite(ends)][window - 1 :]
+        above = np.flatnonzero(row > threshold)
+        found.append(ends[above[0]] if len(above) else np.nan)
+    return np.array(found, dtype=float)
+
+
+def q_spread_across_seeds(weights: np.ndarray, tiles: np.ndarray) -> float:
+    """How much the learned values differ between seeds: the standard deviation across
+    seeds of $\\hat q(s, a)$, averaged over the states of ``tiles`` and the actions.
+    ``weights`` has one row of weights per seed, shape (seeds, actions, features)."""
+    values = np.array([q_values(w, tiles) for w in weights])
+    return float(values.std(axis=0).mean())
+
+
+def progress_table(
+    runs: dict, probe_tiles: np.ndarray, threshold: float = -190.0, window: int = 10
+) -> str:
+    """A line per learner (``runs`` maps a label to a stacked result): when the runs first
+    pass ``threshold`` (:func:`first_step_above`; the median over seeds counts a run that
+    never does as later than all), how many never do, and :func:`q_spread_across_seeds` at
+    the states of ``probe_tiles``."""
+    lines = []
+    for label, result in runs.items():
+        first = first_step_above(result, threshold, window)
+        median = np.median(np.where(np.isnan(first), np.inf, first))
+        when = f"{median:5.0f}" if np.isfinite(median) else "never"
+        spread = q_spread_across_seeds(result.weights, probe_tiles)
+        lines.append(
+            f"{label:45} above {threshold:g} from step {when} (median of seeds; "
+            f"{np.isnan(first).sum()}/{len(first)} never), q spread across seeds {spread:.3g}"
+        )
+    return "\n".join(lines)
 
 
 def successive_cosines(

@@ -15,7 +15,12 @@ that a teacher can restyle it. Colours come from the Okabe-Ito palette, which st
 distinguishable with the common forms of colour blindness.
 """
 
-from replay_lab.plotting.approx import plot_cosines, plot_episode_returns, plot_felt_elsewhere
+from replay_lab.plotting.approx import (
+    plot_cosines,
+    plot_episode_returns,
+    plot_felt_elsewhere,
+    plot_largest_q,
+)
 from replay_lab.plotting.cliffwalk import plot_chain, plot_updates_needed
 from replay_lab.plotting.curves import plot_curves, plot_first_rewards, plot_replay_ages, plot_sweep
 from replay_lab.plotting.grids import plot_paths, plot_q_table
@@ -35,6 +40,7 @@ __all__ = [
     "plot_episode_returns",
     "plot_felt_elsewhere",
     "plot_first_rewards",
+    "plot_largest_q",
     "plot_paths",
     "plot_q_table",
     "plot_replay_ages",

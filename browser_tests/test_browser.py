@@ -47,11 +47,24 @@ def figure_source(panel) -> str | None:
     return images.first.get_attribute("src") if images.count() else None
 
 
+def wait_for_new_figure(page, panel, before: str, where: str) -> None:
+    deadline = time.perf_counter() + REDRAW_TIMEOUT
+    while True:
+        now = figure_source(panel)
+        if now and now != before:
+            return
+        if time.perf_counter() > deadline:
+            pytest.fail(f"{where}: moved, no new figure in {REDRAW_TIMEOUT} s")
+        page.wait_for_timeout(20)
+
+
 def move_sliders(page, panel, where: str) -> list[float]:
-    """Press an arrow key on each slider of the panel; the seconds until its figure redraws."""
+    """Press an arrow key on each slider of the panel, and pick the next option of each
+    drop-down (as a keyboard user would); the seconds until its figure redraws."""
     latencies = []
     sliders = panel.locator(".widget-slider")
-    assert sliders.count() >= 2, f"{where}: a panel without sliders"
+    choices = panel.locator(".widget-dropdown select")
+    assert sliders.count() + choices.count() >= 2, f"{where}: a panel without two controls"
     for index in range(sliders.count()):
         slider = sliders.nth(index)
         handle = slider.locator(".noUi-handle").first
@@ -66,16 +79,21 @@ def move_sliders(page, panel, where: str) -> list[float]:
         handle.focus()
         start = time.perf_counter()
         page.keyboard.press(key)
-        deadline = start + REDRAW_TIMEOUT
-        while True:
-            now = figure_source(panel)
-            if now and now != before:
-                break
-            if time.perf_counter() > deadline:
-                pytest.fail(f"{where}: slider {index} moved, no new figure in {REDRAW_TIMEOUT} s")
-            page.wait_for_timeout(20)
+        wait_for_new_figure(page, panel, before, f"{where} slider {index}")
         latencies.append(time.perf_counter() - start)
         assert readout.inner_text() != old_readout, f"{where}: slider {index} did not move"
+    for index in range(choices.count()):
+        choice = choices.nth(index)
+        selected = choice.evaluate("element => element.selectedIndex")
+        following = (selected + 1) % choice.locator("option").count()
+        before = figure_source(panel)
+        assert before, f"{where}: no figure before choosing in drop-down {index}"
+        start = time.perf_counter()
+        choice.select_option(index=following)
+        wait_for_new_figure(page, panel, before, f"{where} drop-down {index}")
+        latencies.append(time.perf_counter() - start)
+        now = choice.evaluate("element => element.selectedIndex")
+        assert now == following, f"{where}: drop-down {index} did not change"
     median = statistics.median(latencies)
     assert median <= REDRAW_BOUND, f"{where}: median redraw {median:.2f} s > {REDRAW_BOUND} s"
     return latencies
@@ -96,7 +114,7 @@ def error_outputs(page) -> list[str]:
 
 def report_latencies(name: str, latencies: list[float]) -> str:
     return (
-        f"{name}: {len(latencies)} slider redraws, median {statistics.median(latencies):.2f} s,"
+        f"{name}: {len(latencies)} redraws, median {statistics.median(latencies):.2f} s,"
         f" max {max(latencies):.2f} s"
     )
 

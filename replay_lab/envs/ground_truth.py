@@ -200,11 +200,7 @@ def policy_evaluation(env, policy: np.ndarray, gamma: float) -> np.ndarray:
     """
     gamma = check_in_range("gamma", gamma, 0, 1, high_open=True)
     model = tabular_model(env)
-    policy = np.asarray(policy)
-    if policy.shape != (model.n_states,) or policy.dtype.kind not in "iu":
-        raise ValueError(f"policy must be {model.n_states} integer actions, got {policy.shape}")
-    if policy.min() < 0 or policy.max() >= model.n_actions:
-        raise ValueError(f"policy actions must be in [0, {model.n_actions - 1}]")
+    policy = _checked_policy(model, policy)
     state = model.pair // model.n_actions
     chosen = policy[state] == model.pair % model.n_actions
     going_on = chosen & ~model.terminated
@@ -228,11 +224,7 @@ def success_probability(env, policy: np.ndarray, horizon: int | None = None) -> 
     the goal), on the states from which the goal can be reached at all (0 elsewhere).
     """
     model = tabular_model(env)
-    policy = np.asarray(policy)
-    if policy.shape != (model.n_states,) or policy.dtype.kind not in "iu":
-        raise ValueError(f"policy must be {model.n_states} integer actions, got {policy.shape}")
-    if policy.min() < 0 or policy.max() >= model.n_actions:
-        raise ValueError(f"policy actions must be in [0, {model.n_actions - 1}]")
+    policy = _checked_policy(model, policy)
     state = model.pair // model.n_actions
     chosen = (policy[state] == model.pair % model.n_actions) & (model.probability > 0)
     goal = chosen & model.terminated & (model.reward > 0)
@@ -283,6 +275,16 @@ def greedy_path(env, q: np.ndarray, max_steps: int = 100) -> list[int]:
 def start_value(env, values: np.ndarray) -> float:
     """Return the expected value of the start state, ``sum_s initial(s) * values[s]``."""
     return float(_initial(tabular_model(env)) @ np.asarray(values))
+
+
+def _checked_policy(model: TabularModel, policy) -> np.ndarray:
+    """``policy`` as an array of one integer action per state, or a ValueError."""
+    policy = np.asarray(policy)
+    if policy.shape != (model.n_states,) or policy.dtype.kind not in "iu":
+        raise ValueError(f"policy must be {model.n_states} integer actions, got {policy.shape}")
+    if policy.min() < 0 or policy.max() >= model.n_actions:
+        raise ValueError(f"policy actions must be in [0, {model.n_actions - 1}]")
+    return policy
 
 
 def _initial(model: TabularModel) -> np.ndarray:

@@ -62,7 +62,7 @@ import argparse
 import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -307,18 +307,21 @@ def run(
     seeds: int = 10,
     progress: bool = False,
     distinct: bool = False,
+    updates: Callable[..., float] | None = None,
 ) -> dict[str, np.ndarray]:
-    """:func:`updates_to_learn` for every n, method and seed 0..seeds-1.
+    """:func:`updates_to_learn` for every n, method and seed 0..seeds-1 (or ``updates``,
+    a function of the same arguments, e.g. the fast path's).
 
     Returns a dict method -> array of shape (len(n_values), seeds).
     """
+    updates = updates_to_learn if updates is None else updates
     seeds = check_positive_int("seeds", seeds)
     results = {method: np.full((len(n_values), seeds), np.nan) for method in methods}
     total, done, begin = len(n_values) * len(methods) * seeds, 0, time.perf_counter()
     for i, n in enumerate(n_values):
         for method in methods:
             for seed in range(seeds):
-                results[method][i, seed] = updates_to_learn(n, method, seed, distinct=distinct)
+                results[method][i, seed] = updates(n, method, seed, distinct=distinct)
                 done += 1
                 if progress:
                     progress_bar(done, total, f"n={n} {method}", time.perf_counter() - begin)

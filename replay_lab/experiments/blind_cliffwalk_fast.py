@@ -35,7 +35,6 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -91,19 +90,7 @@ def run_fast(
     distinct: bool = False,
 ) -> dict[str, np.ndarray]:
     """:func:`~replay_lab.experiments.blind_cliffwalk.run`, the same results, fast."""
-    seeds = check_positive_int("seeds", seeds)
-    results = {method: np.full((len(n_values), seeds), np.nan) for method in methods}
-    total, done, begin = len(n_values) * len(methods) * seeds, 0, time.perf_counter()
-    for i, n in enumerate(n_values):
-        for method in methods:
-            for seed in range(seeds):
-                results[method][i, seed] = updates_to_learn_fast(n, method, seed, distinct=distinct)
-                done += 1
-                if progress:
-                    bc.progress_bar(done, total, f"n={n} {method}", time.perf_counter() - begin)
-    if progress:
-        bc.progress_bar(done, total, "", time.perf_counter() - begin, end=True)
-    return results
+    return bc.run(n_values, methods, seeds, progress, distinct, updates=updates_to_learn_fast)
 
 
 class _Learner:

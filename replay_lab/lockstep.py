@@ -573,6 +573,10 @@ class _ProportionalBuffers(_UniformBuffers):
         self.max_priority = np.ones(n_seeds)
         self.new_value = np.ones(n_seeds)  # max_priority ** exponent, by Python's pow
         self.pending: list[np.ndarray] = []  # leaves written, sums above not yet updated
+        # feedback's stamps: 0 for no position, else the latest position (from 1) of a slot
+        self.stamp = np.zeros(n_seeds * capacity, dtype=np.min_scalar_type(batch_size))
+        self.positions: dict = {}  # _positions, per number of active seeds
+        self.search_keys: dict = {}  # _search_keys, per (active seeds, batch size)
         # whole-level recomputes are cheaper than path updates up to ~4096 nodes a level
         self.whole_levels = min(self.depth, max(0, (4096 // n_seeds).bit_length() - 1))
 
@@ -624,20 +628,21 @@ class _ProportionalBuffers(_UniformBuffers):
 
     def _find(self, seeds, tree, base, u):
         """``SumTree.find`` of every row's prefix sums ``u`` (seeds, batch) in its tree."""
-        n = len(u)
+        n, b = u.shape
         first = 2**self.top
-        sums = self.tree[seeds, first : 2 * first]
-        before = np.concatenate([np.zeros((n, 1)), np.cumsum(sums, axis=1)], axis=1)
-        # np.searchsorted of each row at once: complex numbers sort by (real, imag), so
-        # (row, value) keys keep the rows apart without touching the values.
-        row = np.arange(n, dtype=float)[:, None]
-        keys, queries = np.empty(before.shape, complex), np.empty(u.shape, complex)
-        keys.real, keys.imag, queries.real, queries.imag = row, before, row, u  # no arithmetic
-        found = np.searchsorted(keys.reshape(-1), queries.reshape(-1), side="right")
-        k = found.reshape(u.shape) - (np.arange(n) * (first + 1))[:, None] - 1
-        last = first - 1 - (sums[:, ::-1] > 0).argmax(axis=1)  # the last node with a sum
-        k = np.minimum(k, last[:, None])
-        u = u - np.take_along_axis(before, k, axis=1)
+        keys, queries = self._search_keys(n, b)
+        # the running sums of level top, written straight into the keys (np.cumsum: each
+        # seed's sums added one after the other, as the readable np.cumsum adds them)
+        before = keys.imag
+        np.cumsum(self.tree[seeds, first : 2 * first], axis=1, out=before[:, 1:])
+        queries.imag = u
+        found = np.searchsorted(keys.reshape(-1), queries.reshape(-1), side="right") - 1
+        # found is the flat index into before; the last node with a sum holds the newest
+        # slot (priorities stay positive), the same for every seed
+        last = (self.size - 1) >> (self.depth - self.top)
+        start = (np.arange(n) * (first + 1))[:, None]
+        k = np.minimum(found.reshape(n, b) - start, last)
+        u = u - before.reshape(-1)[start + k]
         nodes = base + first + k  # flat indices from here on
         for _ in range(self.depth - self.top):
             left = 2 * nodes - base  # the left child of node m is 2m
@@ -646,6 +651,24 @@ class _ProportionalBuffers(_UniformBuffers):
             u = u - left_sum * go_right
             nodes = left + go_right
         return nodes - base - self.first_leaf
+
+    def _positions(self, n: int) -> np.ndarray:
+        """1, ..., batch size for each of ``n`` seeds, one flat array (feedback's stamps)."""
+        if n not in self.positions:
+            one = np.arange(1, self.batch_size + 1, dtype=self.stamp.dtype)
+            self.positions[n] = np.tile(one, n)
+        return self.positions[n]
+
+    def _search_keys(self, n: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Keys and queries for np.searchsorted of ``n`` rows at once: complex numbers sort
+        by (real, imag), so (row, value) pairs keep the rows apart without touching the
+        values. The real parts (the rows) are set here once, the values on each search."""
+        if (n, b) not in self.search_keys:
+            keys = np.zeros((n, 2**self.top + 1), complex)
+            queries = np.zeros((n, b), complex)
+            keys.real, queries.real = np.arange(n)[:, None], np.arange(n)[:, None]
+            self.search_keys[n, b] = keys, queries
+        return self.search_keys[n, b]
 
     def feedback(self, seeds, slots, deltas) -> None:
         """Set ``p = |delta| + floor`` (no slot is overwritten between a sample and its
@@ -659,10 +682,16 @@ class _ProportionalBuffers(_UniformBuffers):
                 f"a priority {priorities.max():.3g} ** priority_exponent {self.exponent} "
                 "overflows (or the sum of all priorities does): the TD errors are too large"
             )
-        # A slot repeated in a batch keeps its last error: write only its last occurrence.
-        b = slots.shape[1]
-        later = np.triu(np.ones((b, b), dtype=bool), k=1)  # later[j, i]: i comes after j
-        last = ~((slots[:, :, None] == slots[:, None, :]) & later).any(axis=2)
+        # A slot repeated in a batch keeps its last error: write only its last occurrence,
+        # found by stamping each slot with the latest position that names it (ufunc.at
+        # applies every position, in order) and clearing the stamps again.
+        # (flat arrays of one length: numpy 2.4's ufunc.at gave wrong stamps when the
+        # positions were broadcast over a 2-D index)
+        stamps = ((seeds * self.capacity)[:, None] + slots).reshape(-1)
+        positions = self._positions(len(seeds))
+        np.maximum.at(self.stamp, stamps, positions)
+        last = (self.stamp[stamps] == positions).reshape(slots.shape)
+        self.stamp[stamps] = 0
         leaves = (seeds * self.width + self.first_leaf)[:, None] + slots
         self.tree.reshape(-1)[leaves[last]] = scaled[last]
         self.pending.append(leaves[last])

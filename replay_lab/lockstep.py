@@ -478,13 +478,16 @@ def _apply_in_order(flat, alpha, cells, next_cells, rewards, discount, weights):
     numpy calls: the target, the error, the new value, written once.
     """
     deltas = np.empty(cells.shape)
-    largest = np.maximum.reduce  # ndarray.max without its Python wrapper
-    steps = alpha * weights if weights is not None else np.full(cells.shape, alpha)
+    work = np.empty(cells.shape[1])  # the target, then the change: no new array per position
+    largest, mul, add = np.maximum.reduce, np.multiply, np.add  # without Python wrappers
+    steps = alpha * weights if weights is not None else [alpha] * len(cells)
     batch = zip(cells, next_cells, rewards, discount, steps, deltas, strict=True)
     for cell, following, r, d, step, delta in batch:
         value = flat[cell]
-        np.subtract(r + d * largest(flat.take(following), 0), value, out=delta)
-        flat[cell] = value + step * delta  # alpha * w * delta, as q_update
+        largest(flat[following], 0, out=work)
+        add(r, mul(d, work, out=work), out=work)  # r + gamma * (1 - terminated) * max
+        np.subtract(work, value, out=delta)
+        flat[cell] = add(value, mul(step, delta, out=work), out=work)  # alpha * w * delta
     return deltas
 
 

@@ -83,6 +83,9 @@ CLIFF = dict(alpha=0.5, gamma=1.0, max_steps=500)
                                capacity=5000, updates_per_step=2)),
         ("CliffWalking-v1", dict(CLIFF, steps=1200, replay="proportional", batch_size=16,
                                  capacity=100, priority_exponent=1.0, record_replays=True)),
+        # a batch of 300 from 400 slots: many slots repeated, positions past 255
+        ("FrozenLake-v1", dict(FROZEN, steps=700, replay="proportional", batch_size=300,
+                               capacity=400)),
         ("FrozenLake-v1", dict(FROZEN, steps=1000, replay="rank", batch_size=8, capacity=400)),
         ("CliffWalking-v1", dict(CLIFF, steps=800, replay="rank", batch_size=4,
                                  capacity=100, priority_exponent=float("inf"))),

@@ -14,7 +14,10 @@ distinct transitions instead of numpy calls on the ``2**(n+1) - 2`` stored copie
     A transition reads only the entries of its next state, further along the chain, so
     from the last state back to the first each entry's values follow from its own draws
     and the known values of the state it reads; the error's changes are then summed in
-    time order, as the tracker sums them (see :func:`_uniform`).
+    time order, as the tracker sums them (see :func:`_uniform`). The one sequential part,
+    an entry's value update after update, is a generator fed to ``np.fromiter`` (the
+    cheapest Python loop measured); a slot's transition is a table look-up; blocks are
+    about the memory's size, so little is computed past the update that learns.
 ``greedy``
     The same keys (priority, tie-breaker, slot) the rank-based buffer keeps sorted: the
     copies not yet replayed in their first order, the replayed ones in a heap; the
@@ -45,11 +48,12 @@ from replay_lab.experiments import blind_cliffwalk as bc
 __all__ = ["run_fast", "updates_to_learn_fast"]
 
 BLOCK = 1024  # keys per block of the rank order (split at twice that)
+_ACCUMULATE = np.add.accumulate
 # at most this many random draws at once (memory), per block of uniform updates and of
 # prioritized ones; the results do not depend on them
-_ACCUMULATE = np.add.accumulate
 UNIFORM_MAX_DRAWS = 1 << 21
 PRIORITIZED_MAX_DRAWS = 1 << 16
+UNIFORM_BLOCK_PER_SLOT = 1  # uniform draws per block, per stored transition (see _uniform)
 
 
 def updates_to_learn_fast(
@@ -141,30 +145,38 @@ def _uniform(learner: _Learner, rng: np.random.Generator, cap: int) -> int | Non
     added in time order as the ErrorTracker adds them, tells when the threshold is crossed.
     """
     m, gamma, size = len(learner.q), learner.gamma, sum(learner.copies)
-    ends = np.cumsum(learner.copies)  # the slots of transition e end at ends[e]
+    # the transition in each slot, looked up (one gather) rather than searched
+    transition_of = np.repeat(np.arange(m, dtype=np.int16), learner.copies)
     done = 0
     while done < cap:
-        block = min(cap - done, max(4096, 16 * size), UNIFORM_MAX_DRAWS)
+        # blocks of about the memory's size: the work past the crossing, in the block that
+        # finds it, is thrown away, so smaller blocks waste less; far smaller ones would
+        # repeat the per-entry numpy calls below too often
+        block = min(cap - done, max(4096, UNIFORM_BLOCK_PER_SLOT * size), UNIFORM_MAX_DRAWS)
         slots = np.minimum((rng.random(block) * size).astype(np.int64), size - 1)
-        drawn = np.searchsorted(ends, slots, side="right").astype(np.int16)  # radix-sorted
-        order = np.argsort(drawn, kind="stable")  # times, grouped by transition
+        drawn = transition_of[slots]
+        order = np.argsort(drawn, kind="stable")  # times, grouped by transition (radix sort)
         bounds = np.concatenate([[0], np.cumsum(np.bincount(drawn, minlength=m))])
         times = [order[bounds[e] : bounds[e + 1]] for e in range(m)]
         values = [None] * m  # entry e before its first update in the block, then after each
         change = np.zeros(block)  # of the summed squared error, by time
         for e in range(m - 1, -1, -1):  # the last state first (both its actions end)
             if learner.terminated[e]:
-                targets = np.full(len(times[e]), learner.rewards[e] + gamma * 0 * 0.0)
+                target = learner.rewards[e] + gamma * 0 * 0.0
+                values[e] = _follow_constant(learner.q[e], target, len(times[e]))
             else:
                 s_next = 2 * learner.next_states[e]
                 read = [
                     values[k][np.searchsorted(times[k], times[e])] for k in (s_next, s_next + 1)
                 ]
                 targets = learner.rewards[e] + gamma * 1 * np.maximum(*read)
-            values[e] = np.array(_follow(learner.q[e], targets, learner.terminated[e]))
+                values[e] = _follow(learner.q[e], targets)
             goal = learner.q_star[e]
             change[times[e]] = (values[e][1:] - goal) ** 2 - (values[e][:-1] - goal) ** 2
-        running = np.cumsum(np.concatenate([[learner.error], change]))[1:]
+        # the running sum from the error so far: folding it into the first change is the
+        # same addition cumsum would make next, and saves a copy of the block
+        change[0] = learner.error + change[0]
+        running = np.cumsum(change, out=change)
         below = np.flatnonzero(running < learner.limit)
         if len(below):
             return done + int(below[0]) + 1
@@ -174,28 +186,36 @@ def _uniform(learner: _Learner, rng: np.random.Generator, cap: int) -> int | Non
     return None
 
 
-def _follow(q: float, targets: np.ndarray, constant: bool) -> list[float]:
+def _follow(q: float, targets: np.ndarray) -> np.ndarray:
     """Q of one entry before and after each of its updates towards these targets.
 
-    With a ``constant`` target (a terminal transition), once an update leaves Q unchanged
-    so do all the later ones (the same numbers in, the same number out): they are filled
-    in at once. A bootstrapped target keeps changing while the chain learns, so there is
-    nothing to skip.
+    The recurrence is sequential and rounds at every step, so it runs in Python; a
+    generator fed to ``np.fromiter`` is the cheapest loop measured (no list, no appends).
     """
-    trajectory = [q]
-    append = trajectory.append
-    if constant:
-        for target in targets.tolist():
-            new = q + bc.STEP_SIZE * 1.0 * (target - q)
-            if new == q:
-                break
-            q = new
-            append(q)
-        return trajectory + [q] * (len(targets) + 1 - len(trajectory))
-    for target in targets.tolist():
-        q = q + bc.STEP_SIZE * 1.0 * (target - q)
-        append(q)
+    trajectory = np.empty(len(targets) + 1)
+    trajectory[0] = q
+    step = bc.STEP_SIZE * 1.0
+    trajectory[1:] = np.fromiter(
+        (q := q + step * (target - q) for target in targets.tolist()), float, len(targets)
+    )
     return trajectory
+
+
+def _follow_constant(q: float, target: float, updates: int) -> np.ndarray:
+    """:func:`_follow` for a constant target (a terminal transition): once an update leaves
+    Q unchanged so do all the later ones (the same numbers in, the same number out), so
+    they are filled in at once."""
+    trajectory = [q]
+    step = bc.STEP_SIZE * 1.0
+    for _ in range(updates):
+        new = q + step * (target - q)
+        if new == q:
+            break
+        q = new
+        trajectory.append(q)
+    values = np.full(updates + 1, q)
+    values[: len(trajectory)] = trajectory
+    return values
 
 
 def _oracle(learner: _Learner, cap: int) -> int | None:

@@ -39,6 +39,7 @@ import bisect
 import heapq
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -252,24 +253,98 @@ def _oracle(learner: _Learner, cap: int) -> int | None:
 def _prioritized(learner: _Learner, method: str, rng: np.random.Generator, cap: int) -> int | None:
     """Greedy, rank or proportional: one transition per update, its priority fed back."""
     size = sum(learner.copies)
-    transition_of = np.repeat(np.arange(len(learner.q)), learner.copies).tolist()  # by slot
     if method == "proportional":
-        order = _SumTreeOrder(size, bc.PRIORITY_EXPONENT)
-    else:
-        # as RankBasedReplayBuffer.extend: one tie-breaker per slot, all at priority 1
-        ties = rng.random(size).tolist()
-        keys = sorted(zip([-1.0] * size, ties, range(size), strict=True))
-        order = _GreedyOrder(keys) if method == "greedy" else _BlockOrder(keys, size)
-    # the learner's update, inlined (the loop below is the whole run)
-    q, q_star, rewards = learner.q, learner.q_star, learner.rewards
+        return _with_order(learner, _SumTreeOrder(size, bc.PRIORITY_EXPONENT), rng, cap)
+    # As RankBasedReplayBuffer.extend: one tie-breaker per slot, all at priority 1, the
+    # keys (-1.0, tie, slot) sorted. They share -1.0, so their order is the ties', equal
+    # ties in slot order: a stable argsort, far cheaper than sorting the tuples.
+    ties = rng.random(size)
+    ranking = np.argsort(ties, kind="stable")
+    if method == "greedy":
+        return _greedy(learner, ties[ranking].tolist(), ranking.tolist(), rng, cap)
+    keys = list(zip([-1.0] * size, ties[ranking].tolist(), ranking.tolist(), strict=True))
+    return _with_order(learner, _BlockOrder(keys, size), rng, cap)
+
+
+class _Chain(NamedTuple):
+    """What the update of the stored transition in a slot reads, by slot or by entry."""
+
+    transition_of: list[int]  # by slot: the entry e = 2 * s + a of its transition
+    reads: list[int]  # by entry: the first entry of the next state (2 * s_next)
+    discounts: list[float]  # by entry: gamma, or 0 for a terminal transition
+
+
+def _chain(learner: _Learner) -> _Chain:
+    transition_of = np.repeat(np.arange(len(learner.q)), learner.copies).tolist()
     reads = [2 * s for s in learner.next_states]
     discounts = [learner.gamma * (1 - done) for done in learner.terminated]
+    return _Chain(transition_of, reads, discounts)
+
+
+def _greedy(
+    learner: _Learner,
+    fresh_ties: list[float],
+    fresh_slots: list[int],
+    rng: np.random.Generator,
+    cap: int,
+) -> int | None:
+    """Greedy: the largest priority (the smallest key) is always the one replayed.
+
+    The copies not yet replayed keep their first keys (-1.0, tie, slot), in ranking
+    order (a pointer walks them); the replayed ones sit in a heap; the top is the
+    smaller of the two fronts. The order and the update are inlined in one loop (the loop
+    is the whole run): no method calls, no attribute look-ups per update.
+    """
+    size = len(fresh_slots)
+    # the fresh keys, in order, then a sentinel above every key: once they are all
+    # replayed the heap is always the smaller front
+    fresh = [*zip([-1.0] * size, fresh_ties, fresh_slots, strict=True), (math.inf,)]
+    replayed: list[tuple[float, float, int]] = []
+    transition_of, reads, discounts = _chain(learner)
+    q, q_star, rewards = learner.q, learner.q_star, learner.rewards
     step, floor = bc.STEP_SIZE * 1.0, bc.PRIORITY_FLOOR
     error, limit = learner.error, learner.limit
+    heappush, heappop = heapq.heappush, heapq.heappop
+    done = nxt = 0
+    while done < cap:
+        block = min(cap - done, max(256, 2 * size), PRIORITIZED_MAX_DRAWS)
+        # two draws per update, in this order: the sample's (unused: greedy takes rank 1
+        # whatever it is), then the new tie-breaker
+        ties = rng.random(2 * block)[1::2].tolist()
+        for k in range(block):
+            if replayed and replayed[0] < fresh[nxt]:
+                slot = heappop(replayed)[2]
+            else:
+                slot = fresh_slots[nxt]
+                nxt += 1
+            e = transition_of[slot]
+            old, a, b = q[e], q[reads[e]], q[reads[e] + 1]
+            delta = rewards[e] + discounts[e] * (b if b > a else a) - old  # max(a, b)
+            new = old + step * delta
+            goal = q_star[e]
+            error += (new - goal) ** 2 - (old - goal) ** 2
+            q[e] = new
+            if error < limit:
+                return done + k + 1
+            heappush(replayed, (-(abs(delta) + floor), ties[k], slot))
+        done += block
+    return None
+
+
+def _with_order(
+    learner: _Learner, order: _BlockOrder | _SumTreeOrder, rng: np.random.Generator, cap: int
+) -> int | None:
+    """Rank or proportional: the order's take and put around the inlined update."""
+    size = sum(learner.copies)
+    transition_of, reads, discounts = _chain(learner)
+    q, q_star, rewards = learner.q, learner.q_star, learner.rewards
+    step, floor = bc.STEP_SIZE * 1.0, bc.PRIORITY_FLOOR
+    error, limit = learner.error, learner.limit
+    proportional = isinstance(order, _SumTreeOrder)
     done = 0
     while done < cap:
         block = min(cap - done, max(256, 2 * size), PRIORITIZED_MAX_DRAWS)
-        if method == "proportional":  # one draw per update: the sample's
+        if proportional:  # one draw per update: the sample's
             picks, ties = order.picks(rng.random(block)), [0.0] * block
         else:  # two, in this order: the sample's, then the new tie-breaker
             draws = rng.random(2 * block)
@@ -289,31 +364,6 @@ def _prioritized(learner: _Learner, method: str, rng: np.random.Generator, cap: 
             put(slot, abs(delta) + floor, ties[k])
         done += block
     return None
-
-
-class _GreedyOrder:
-    """Greedy: the largest priority (the smallest key) is always the one replayed.
-
-    The copies not yet replayed keep their first keys, in sorted order (a pointer walks
-    them); the replayed ones sit in a heap; the top is the smaller of the two fronts.
-    """
-
-    def __init__(self, keys: list):
-        self.fresh, self.next, self.replayed = keys, 0, []
-
-    def picks(self, uniforms: np.ndarray) -> list:
-        return [0] * len(uniforms)  # rank 1, whatever the draw
-
-    def take(self, rank: int) -> int:
-        if self.replayed and (
-            self.next == len(self.fresh) or self.replayed[0] < self.fresh[self.next]
-        ):
-            return heapq.heappop(self.replayed)[2]
-        self.next += 1
-        return self.fresh[self.next - 1][2]
-
-    def put(self, slot: int, p: float, tie: float) -> None:
-        heapq.heappush(self.replayed, (-p, tie, slot))
 
 
 class _BlockOrder:

@@ -255,7 +255,7 @@ def _prioritized(learner: _Learner, method: str, rng: np.random.Generator, cap: 
     """Greedy, rank or proportional: one transition per update, its priority fed back."""
     size = sum(learner.copies)
     if method == "proportional":
-        return _with_order(learner, _SumTreeOrder(size, bc.PRIORITY_EXPONENT), rng, cap)
+        return _proportional(learner, rng, cap)
     # As RankBasedReplayBuffer.extend: one tie-breaker per slot, all at priority 1, the
     # keys (-1.0, tie, slot) sorted. They share -1.0, so their order is the ties', equal
     # ties in slot order: a stable argsort, far cheaper than sorting the tuples.
@@ -263,7 +263,7 @@ def _prioritized(learner: _Learner, method: str, rng: np.random.Generator, cap: 
     ranking = np.argsort(ties, kind="stable")
     if method == "greedy":
         return _greedy(learner, ties[ranking].tolist(), ranking.tolist(), rng, cap)
-    return _with_order(learner, _BlockOrder(ties[ranking], ranking), rng, cap)
+    return _rank(learner, _BlockOrder(ties[ranking], ranking), rng, cap)
 
 
 class _Chain(NamedTuple):
@@ -331,25 +331,20 @@ def _greedy(
     return None
 
 
-def _with_order(
-    learner: _Learner, order: _BlockOrder | _SumTreeOrder, rng: np.random.Generator, cap: int
-) -> int | None:
-    """Rank or proportional: the order's take and put around the inlined update."""
-    size = sum(learner.copies)
+def _rank(learner: _Learner, order: _BlockOrder, rng: np.random.Generator, cap: int) -> int | None:
+    """Rank-based: the order's take and put around the inlined update."""
+    size = order.size
     transition_of, reads, discounts = _chain(learner)
     q, q_star, rewards = learner.q, learner.q_star, learner.rewards
     step, floor = bc.STEP_SIZE * 1.0, bc.PRIORITY_FLOOR
     error, limit = learner.error, learner.limit
-    proportional = isinstance(order, _SumTreeOrder)
+    take, put = order.take, order.put
     done = 0
     while done < cap:
         block = min(cap - done, max(256, 2 * size), PRIORITIZED_MAX_DRAWS)
-        if proportional:  # one draw per update: the sample's
-            picks, ties = order.picks(rng.random(block)), [0.0] * block
-        else:  # two, in this order: the sample's, then the new tie-breaker
-            draws = rng.random(2 * block)
-            picks, ties = order.picks(draws[0::2]), draws[1::2].tolist()
-        take, put = order.take, order.put
+        # two draws per update, in this order: the sample's, then the new tie-breaker
+        draws = rng.random(2 * block)
+        picks, ties = order.picks(draws[0::2]), draws[1::2].tolist()
         for k in range(block):
             slot = take(picks[k])
             e = transition_of[slot]
@@ -472,51 +467,80 @@ class _BlockOrder:
             i += i & -i
 
 
-class _SumTreeOrder:
-    """Proportional: :class:`~replay_lab.sumtree.SumTree`'s nodes and search, in a list."""
+def _proportional(learner: _Learner, rng: np.random.Generator, cap: int) -> int | None:
+    """Proportional: :class:`~replay_lab.sumtree.SumTree`'s node sums and search, in a
+    Python list, with the update inlined in one loop (the loop is the whole run).
 
-    def __init__(self, size: int, exponent: float):
-        self.exponent = exponent
-        self.depth = (size - 1).bit_length()
-        self.first_leaf = 2**self.depth
-        self.top = min(self.depth, 8)
-        nodes = np.zeros(2 * self.first_leaf)
-        nodes[self.first_leaf : self.first_leaf + size] = 1.0**exponent  # all at priority 1
-        for level in range(self.depth - 1, -1, -1):  # parents as left + right, level by level
-            parents = np.arange(2**level, 2 ** (level + 1))
-            nodes[parents] = nodes[2 * parents] + nodes[2 * parents + 1]
-        self.nodes = nodes.tolist()
-        self.level = nodes[2**self.top : 2 ** (self.top + 1)].copy()  # searched at once
-        self.last = int(np.flatnonzero(self.level)[-1])  # priorities stay positive
-        self.before = np.zeros(len(self.level) + 1)  # SumTree.find's running sums
-        self.running = self.before[1:]  # a view: cumsum writes into it
-        self.first_top = 2**self.top
+    The search reproduces ``SumTree.find``: the running sums of level ``top`` (at most 8)
+    are an ``np.add.accumulate`` (sequential, as ``np.cumsum``), binary-searched through a
+    memoryview (Python floats, no numpy call), then the walk down to a leaf. A changed
+    leaf's parents are recomputed from its new value: ``value + sibling`` is the same sum
+    as ``left + right`` (floating-point addition is commutative).
+    """
+    size = sum(learner.copies)
+    exponent = bc.PRIORITY_EXPONENT
+    depth = (size - 1).bit_length()
+    first_leaf, top = 2**depth, min(depth, 8)
+    nodes_array = np.zeros(2 * first_leaf)
+    nodes_array[first_leaf : first_leaf + size] = 1.0**exponent  # all at priority 1
+    for level in range(depth - 1, -1, -1):  # parents as left + right, level by level
+        parents = np.arange(2**level, 2 ** (level + 1))
+        nodes_array[parents] = nodes_array[2 * parents] + nodes_array[2 * parents + 1]
+    nodes = nodes_array.tolist()
+    first_top = 2**top
+    level = nodes_array[first_top : 2 * first_top].copy()  # the level searched at once
+    set_level = memoryview(level)  # its entries set as Python floats
+    last = int(np.flatnonzero(level)[-1])  # the last node with a sum: priorities stay > 0
+    before = np.zeros(len(level) + 1)  # SumTree.find's running sums, before[0] = 0
+    running = before[1:]  # a view: accumulate writes into it
+    read_before = memoryview(before)
+    below = range(depth - top)  # the levels walked below the searched one
 
-    def picks(self, uniforms: np.ndarray) -> np.ndarray:
-        return uniforms.tolist()  # the tree changes between updates: searched in take
+    transition_of, reads, discounts = _chain(learner)
+    q, q_star, rewards = learner.q, learner.q_star, learner.rewards
+    step, floor = bc.STEP_SIZE * 1.0, bc.PRIORITY_FLOOR
+    error, limit = learner.error, learner.limit
+    accumulate, bisect_right, nextafter = np.add.accumulate, bisect.bisect_right, math.nextafter
+    done = 0
+    while done < cap:
+        block = min(cap - done, max(256, 2 * size), PRIORITIZED_MAX_DRAWS)
+        for k, uniform in enumerate(rng.random(block).tolist()):  # the sample's one draw
+            # SumTree.find of the sample's prefix sum, as PrioritizedReplayBuffer.sample
+            total = nodes[1]
+            u = min(uniform * (total / 1), nextafter(total, 0))
+            accumulate(level, out=running)
+            at = min(bisect_right(read_before, u) - 1, last)
+            node, u = first_top + at, u - read_before[at]
+            for _ in below:
+                left = 2 * node
+                if u >= nodes[left] and nodes[left + 1] > 0:
+                    u -= nodes[left]
+                    node = left + 1
+                else:
+                    node = left
+            slot = node - first_leaf
 
-    def take(self, uniform: float) -> int:
-        nodes, total = self.nodes, self.nodes[1]
-        u = min(uniform * (total / 1), math.nextafter(total, 0))
-        _ACCUMULATE(self.level, out=self.running)  # np.cumsum, sequential, without its wrapper
-        k = min(int(self.before.searchsorted(u, side="right")) - 1, self.last)
-        node, u = self.first_top + k, u - float(self.before[k])
-        for _ in range(self.depth - self.top):
-            left = 2 * node
-            if u >= nodes[left] and nodes[left + 1] > 0:
-                u -= nodes[left]
-                node = left + 1
-            else:
-                node = left
-        return node - self.first_leaf
+            e = transition_of[slot]
+            old, a, b = q[e], q[reads[e]], q[reads[e] + 1]
+            delta = rewards[e] + discounts[e] * (b if b > a else a) - old  # max(a, b)
+            new = old + step * delta
+            goal = q_star[e]
+            error += (new - goal) ** 2 - (old - goal) ** 2
+            q[e] = new
+            if error < limit:
+                return done + k + 1
 
-    def put(self, slot: int, p: float, tie: float) -> None:
-        nodes, node = self.nodes, self.first_leaf + slot
-        nodes[node] = p**self.exponent
-        for _ in range(self.depth - self.top):  # up to the searched level
-            node //= 2
-            nodes[node] = nodes[2 * node] + nodes[2 * node + 1]
-        self.level[node - self.first_top] = nodes[node]
-        while node > 1:
-            node //= 2
-            nodes[node] = nodes[2 * node] + nodes[2 * node + 1]
+            # the new priority, and the sums above it
+            value = (abs(delta) + floor) ** exponent
+            nodes[node] = value
+            for _ in below:
+                value += nodes[node ^ 1]
+                node >>= 1
+                nodes[node] = value
+            set_level[node - first_top] = value
+            while node > 1:
+                value += nodes[node ^ 1]
+                node >>= 1
+                nodes[node] = value
+        done += block
+    return None

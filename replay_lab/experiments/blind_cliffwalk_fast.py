@@ -31,6 +31,10 @@ distinct transitions instead of numpy calls on the ``2**(n+1) - 2`` stored copie
 ``oracle``
     The hindsight choice over the distinct transitions, in plain Python, working out
     again after each update only the changes that update can have altered.
+
+The settings of a sweep (n, order, seed) are independent: ``run_fast(..., jobs=2)`` (and
+``python -m replay_lab.experiments.blind_cliffwalk --jobs 2``) runs them in two worker
+processes, with the same results; the default is one job and no processes.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+import time
 from array import array
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -94,9 +99,47 @@ def run_fast(
     seeds: int = 10,
     progress: bool = False,
     distinct: bool = False,
+    jobs: int = 1,
 ) -> dict[str, np.ndarray]:
-    """:func:`~replay_lab.experiments.blind_cliffwalk.run`, the same results, fast."""
-    return bc.run(n_values, methods, seeds, progress, distinct, updates=updates_to_learn_fast)
+    """:func:`~replay_lab.experiments.blind_cliffwalk.run`, the same results, fast.
+
+    ``jobs`` > 1 runs the settings (n, method, seed), which are independent, in that many
+    worker processes; each setting's number is computed exactly as with one job. The
+    default 1 starts no process (notebooks, and the browser, which has none).
+    """
+    jobs = check_positive_int("jobs", jobs)
+    if jobs == 1:
+        return bc.run(n_values, methods, seeds, progress, distinct, updates=updates_to_learn_fast)
+    seeds = check_positive_int("seeds", seeds)
+    for method in methods:
+        if method not in bc.METHODS:
+            raise ValueError(f"method must be one of {bc.METHODS}, got {method!r}")
+    from concurrent.futures import ProcessPoolExecutor, as_completed  # no processes in Pyodide
+
+    results = {method: np.full((len(n_values), seeds), np.nan) for method in methods}
+    settings = [
+        (i, n, method, seed)
+        for i, n in enumerate(n_values)
+        for method in methods
+        for seed in range(seeds)
+    ]
+    # the largest n first: the longest runs start early, the short ones fill the gaps
+    settings.sort(key=lambda setting: -setting[1])
+    begin = time.perf_counter()
+    with ProcessPoolExecutor(jobs) as pool:
+        futures = {}  # -> where its result goes
+        for i, n, method, seed in settings:
+            future = pool.submit(updates_to_learn_fast, n, method, seed, distinct=distinct)
+            futures[future] = (i, method, seed)
+        for done, future in enumerate(as_completed(futures), 1):
+            i, method, seed = futures[future]
+            results[method][i, seed] = future.result()
+            if progress:
+                label = f"n={n_values[i]} {method}"
+                bc.progress_bar(done, len(settings), label, time.perf_counter() - begin)
+    if progress:
+        bc.progress_bar(len(settings), len(settings), "", time.perf_counter() - begin, end=True)
+    return results
 
 
 class _Learner:

@@ -21,13 +21,21 @@ distinct transitions instead of numpy calls on the ``2**(n+1) - 2`` stored copie
 ``greedy``
     The same keys (priority, tie-breaker, slot) the rank-based buffer keeps sorted: the
     copies not yet replayed in their first order, the replayed ones in a heap; the
-    smaller of the two fronts is the buffer's rank 1.
+    smaller of the two fronts is the buffer's rank 1. The first order is a stable argsort
+    of the tie-breakers (all first keys share the priority 1), not a sort of tuples.
 ``rank``
     The ranking is a list of sorted blocks (one to two thousand keys each), so that taking
-    the key at a rank and inserting the new one moves a block, not the whole list.
+    the key at a rank and inserting the new one moves a block, not the whole list; a
+    Fenwick tree of the blocks' lengths finds a rank's block, and each block keeps its
+    keys as three arrays (priorities, ties, slots), searched without cache misses (see
+    :class:`_BlockOrder`).
 ``proportional``
     A sum tree in a Python list, with the same node sums and the same search as
-    :class:`~replay_lab.sumtree.SumTree` (including its binary search at level 8).
+    :class:`~replay_lab.sumtree.SumTree` (including its binary search at level 8), all
+    inlined in the update loop (see :func:`_proportional`).
+
+For the three prioritized orders the learner's update is written out in each loop rather
+than called: at up to 200,000 updates per run, a call per update is measurable.
 ``oracle``
     The hindsight choice over the distinct transitions, in plain Python, working out
     again after each update only the changes that update can have altered.

@@ -246,3 +246,14 @@ def test_command_line_prints_the_table(capsys):
     out = capsys.readouterr().out
     assert "uniform" in out and "oracle" in out and results["uniform"].shape == (3, 2)
     assert out.splitlines()[-1].split()[:2] == ["4", "30"]  # n = 4 holds 2**5 - 2 transitions
+
+
+def test_command_line_jobs_give_the_same_table(capsys):
+    arguments = ["--n-min", "2", "--n-max", "5", "--seeds", "2", "--methods", "rank", "uniform"]
+    one = bc.main(arguments)
+    first = capsys.readouterr().out
+    two = bc.main([*arguments, "--jobs", "2"])
+    second = capsys.readouterr().out
+    for method in one:
+        np.testing.assert_array_equal(one[method], two[method])
+    assert first.splitlines()[1:] == second.splitlines()[1:]  # the first line gives the time

@@ -56,3 +56,17 @@ def test_run_fast_equals_run_and_checks_its_arguments():
         fast.updates_to_learn_fast(5, "random", 0)
     with pytest.raises(ValueError, match="seeds must be >= 1"):
         fast.run_fast([3], seeds=0)
+
+
+@pytest.mark.parametrize("distinct", [False, True])
+def test_jobs_give_the_same_results_as_one_job(distinct):
+    n_values = [2, 5, 9]
+    one = fast.run_fast(n_values, seeds=3, distinct=distinct)
+    two = fast.run_fast(n_values, seeds=3, distinct=distinct, jobs=2)
+    assert one.keys() == two.keys()
+    for method in one:
+        np.testing.assert_array_equal(one[method], two[method])
+    with pytest.raises(ValueError, match="jobs must be >= 1"):
+        fast.run_fast([3], jobs=0)
+    with pytest.raises(ValueError, match="method must be one of"):
+        fast.run_fast([3], ["random"], jobs=2)

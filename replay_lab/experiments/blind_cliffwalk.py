@@ -369,13 +369,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, np.ndarray]:
     parser.add_argument("--seeds", type=int, default=10, help="runs per setting (default 10)")
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
     parser.add_argument("--save", metavar="FILE", help="also save the results (.npz)")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes (default 1; the same results)"
+    )
     args = parser.parse_args(argv)
     check_in_range("--n-min", args.n_min, 1, args.n_max)
     n_values = list(range(args.n_min, args.n_max + 1))
     from replay_lab.experiments.blind_cliffwalk_fast import run_fast  # imports this module
 
     begin = time.perf_counter()
-    results = run_fast(n_values, args.methods, args.seeds, progress=True)
+    results = run_fast(n_values, args.methods, args.seeds, progress=True, jobs=args.jobs)
     print(
         f"median updates until the MSE of Q is below {THRESHOLD:g} ({args.seeds} seeds, "
         f"{time.perf_counter() - begin:.0f} s)"

@@ -70,3 +70,18 @@ def test_jobs_give_the_same_results_as_one_job(distinct):
         fast.run_fast([3], jobs=0)
     with pytest.raises(ValueError, match="method must be one of"):
         fast.run_fast([3], ["random"], jobs=2)
+
+
+@pytest.mark.parametrize(
+    "min_run, sorted_at_a_time",
+    [(1, 1), (1, 4096), (10**9, 2), (64, 7)],  # runs of any length, none, and in between
+)
+def test_greedy_runs_of_fresh_keys_and_partial_sorts_do_not_change_the_result(
+    min_run, sorted_at_a_time, monkeypatch
+):
+    monkeypatch.setattr(fast, "GREEDY_MIN_RUN", min_run)
+    monkeypatch.setattr(fast, "GREEDY_SORTED", sorted_at_a_time)
+    for n, seed, distinct in [(2, 0, False), (5, 1, False), (9, 2, False), (8, 3, True)]:
+        assert fast.updates_to_learn_fast(
+            n, "greedy", seed, distinct=distinct
+        ) == bc.updates_to_learn(n, "greedy", seed, distinct=distinct), (n, seed, distinct)

@@ -69,6 +69,8 @@ _ACCUMULATE = np.add.accumulate
 UNIFORM_MAX_DRAWS = 1 << 21
 PRIORITIZED_MAX_DRAWS = 1 << 16
 UNIFORM_BLOCK_PER_SLOT = 1  # uniform draws per block, per stored transition (see _uniform)
+GREEDY_MIN_RUN = 256  # shorter runs of fresh keys are replayed one update at a time
+GREEDY_SORTED = 4096  # about this many keys set aside are sorted at a time (see _greedy)
 
 
 def updates_to_learn_fast(
@@ -190,14 +192,12 @@ def _uniform(learner: _Learner, rng: np.random.Generator, cap: int) -> int | Non
     """Uniform replay, a block of draws at a time, one entry of Q at a time.
 
     The draws do not depend on Q, so a block of them is made at once (as
-    ReplayBuffer.sample makes them) and grouped by transition. The transition of entry
-    ``e`` reads only the entries of its next state, which is further along the chain; so,
-    from the last state back to the first, each entry's values after each of its updates
-    follow from its own draws and the already known values of the state it reads. The
-    squared errors then change by known amounts at known times, and their running sum,
-    added in time order as the ErrorTracker adds them, tells when the threshold is crossed.
+    ReplayBuffer.sample makes them) and replayed one entry at a time (see
+    :func:`_replay_in_order`). The squared errors then change by known amounts at known
+    times, and their running sum, added in time order as the ErrorTracker adds them, tells
+    when the threshold is crossed.
     """
-    m, gamma, size = len(learner.q), learner.gamma, sum(learner.copies)
+    m, size = len(learner.q), sum(learner.copies)
     # the transition in each slot, looked up (one gather) rather than searched
     transition_of = np.repeat(np.arange(m, dtype=np.int16), learner.copies)
     done = 0
@@ -207,29 +207,8 @@ def _uniform(learner: _Learner, rng: np.random.Generator, cap: int) -> int | Non
         # repeat the per-entry numpy calls below too often
         block = min(cap - done, max(4096, UNIFORM_BLOCK_PER_SLOT * size), UNIFORM_MAX_DRAWS)
         slots = np.minimum((rng.random(block) * size).astype(np.int64), size - 1)
-        drawn = transition_of[slots]
-        order = np.argsort(drawn, kind="stable")  # times, grouped by transition (radix sort)
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(drawn, minlength=m))])
-        times = [order[bounds[e] : bounds[e + 1]] for e in range(m)]
-        values = [None] * m  # entry e before its first update in the block, then after each
-        change = np.zeros(block)  # of the summed squared error, by time
-        for e in range(m - 1, -1, -1):  # the last state first (both its actions end)
-            if learner.terminated[e]:
-                target = learner.rewards[e] + gamma * 0 * 0.0
-                values[e] = _follow_constant(learner.q[e], target, len(times[e]))
-            else:
-                s_next = 2 * learner.next_states[e]
-                read = [
-                    values[k][np.searchsorted(times[k], times[e])] for k in (s_next, s_next + 1)
-                ]
-                targets = learner.rewards[e] + gamma * 1 * np.maximum(*read)
-                values[e] = _follow(learner.q[e], targets)
-            goal = learner.q_star[e]
-            change[times[e]] = (values[e][1:] - goal) ** 2 - (values[e][:-1] - goal) ** 2
-        # the running sum from the error so far: folding it into the first change is the
-        # same addition cumsum would make next, and saves a copy of the block
-        change[0] = learner.error + change[0]
-        running = np.cumsum(change, out=change)
+        times, values, _ = _replay_in_order(learner, transition_of[slots])
+        running = _running_error(learner, times, values, block)
         below = np.flatnonzero(running < learner.limit)
         if len(below):
             return done + int(below[0]) + 1
@@ -237,6 +216,50 @@ def _uniform(learner: _Learner, rng: np.random.Generator, cap: int) -> int | Non
         learner.error = float(running[-1])
         done += block
     return None
+
+
+def _replay_in_order(
+    learner: _Learner, drawn: np.ndarray
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray | float]]:
+    """Replay the transitions ``drawn`` (entries, in time order) one entry at a time.
+
+    The transition of entry ``e`` reads only the entries of its next state, which is
+    further along the chain; so, from the last state back to the first, each entry's
+    values after each of its updates follow from its own update times and the already
+    known values of the state it reads. Returns, by entry, the times of its updates, its
+    values (before the first of them, then after each) and the TD targets of its updates
+    (one number for a terminal transition).
+    """
+    m, gamma = len(learner.q), learner.gamma
+    order = np.argsort(drawn, kind="stable")  # times, grouped by transition (radix sort)
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(drawn, minlength=m))])
+    times = [order[bounds[e] : bounds[e + 1]] for e in range(m)]
+    values: list = [None] * m
+    targets: list = [None] * m
+    for e in range(m - 1, -1, -1):  # the last state first (both its actions end)
+        if learner.terminated[e]:
+            targets[e] = learner.rewards[e] + gamma * 0 * 0.0
+            values[e] = _follow_constant(learner.q[e], targets[e], len(times[e]))
+        else:
+            s_next = 2 * learner.next_states[e]
+            read = [values[k][np.searchsorted(times[k], times[e])] for k in (s_next, s_next + 1)]
+            targets[e] = learner.rewards[e] + gamma * 1 * np.maximum(*read)
+            values[e] = _follow(learner.q[e], targets[e])
+    return times, values, targets
+
+
+def _running_error(
+    learner: _Learner, times: list[np.ndarray], values: list[np.ndarray], block: int
+) -> np.ndarray:
+    """The summed squared error after each of the ``block`` updates: its changes, by time,
+    added in time order from the error so far, as the ErrorTracker adds them."""
+    change = np.zeros(block)
+    for e, goal in enumerate(learner.q_star):
+        change[times[e]] = (values[e][1:] - goal) ** 2 - (values[e][:-1] - goal) ** 2
+    # folding the error so far into the first change is the same addition cumsum would
+    # make next, and saves a copy of the block
+    change[0] = learner.error + change[0]
+    return np.cumsum(change, out=change)
 
 
 def _follow(q: float, targets: np.ndarray) -> np.ndarray:
@@ -313,7 +336,7 @@ def _prioritized(learner: _Learner, method: str, rng: np.random.Generator, cap: 
     ties = rng.random(size)
     ranking = np.argsort(ties, kind="stable")
     if method == "greedy":
-        return _greedy(learner, ties[ranking].tolist(), ranking.tolist(), rng, cap)
+        return _greedy(learner, ties[ranking], ranking, rng, cap)
     return _rank(learner, _BlockOrder(ties[ranking], ranking), rng, cap)
 
 
@@ -334,40 +357,88 @@ def _chain(learner: _Learner) -> _Chain:
 
 def _greedy(
     learner: _Learner,
-    fresh_ties: list[float],
-    fresh_slots: list[int],
+    fresh_ties: np.ndarray,
+    fresh_slots: np.ndarray,
     rng: np.random.Generator,
     cap: int,
 ) -> int | None:
     """Greedy: the largest priority (the smallest key) is always the one replayed.
 
-    The copies not yet replayed keep their first keys (-1.0, tie, slot), in ranking
-    order (a pointer walks them); the replayed ones sit in a heap; the top is the
-    smaller of the two fronts. The order and the update are inlined in one loop (the loop
-    is the whole run): no method calls, no attribute look-ups per update.
+    The keys sit in two places: a sorted list (three lists, one per field), walked by a
+    pointer, and a heap; the top is the smaller of the two fronts. The sorted list holds
+    at first the copies not yet replayed, with their first keys (-1.0, tie, slot).
+
+    Nearly every update replays a fresh key, and its new priority ``|delta| + floor`` is
+    below 1, so its key sorts after every fresh one. A run of fresh keys (those before the
+    heap's top) is therefore replayed in a known order, as uniform replay's draws are,
+    until an update's new priority reaches 1 and its key may come next (see
+    :func:`_fresh_run`). Those keys below 1 cannot be the top while a fresh key is left:
+    they are kept aside as arrays, and once the fresh keys are all replayed, the smallest
+    of them are sorted at once (``np.lexsort``) into the next sorted list (see
+    :func:`_smallest_sorted`), instead of pushed one by one. The
+    other updates, one at a time, are inlined in the loop: no method calls, no attribute
+    look-ups per update.
     """
     size = len(fresh_slots)
-    # the fresh keys, in order, then a sentinel above every key: once they are all
-    # replayed the heap is always the smaller front
-    fresh = [*zip([-1.0] * size, fresh_ties, fresh_slots, strict=True), (math.inf,)]
+    priorities, ties_sorted, slots_sorted = [-1.0] * size, fresh_ties.tolist(), fresh_slots.tolist()
+    fresh = True  # the sorted list holds the fresh keys
+    aside: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # keys below 1, from runs
     replayed: list[tuple[float, float, int]] = []
     transition_of, reads, discounts = _chain(learner)
+    entries_in_order = np.array(transition_of, dtype=np.int16)[fresh_slots]
     q, q_star, rewards = learner.q, learner.q_star, learner.rewards
     step, floor = bc.STEP_SIZE * 1.0, bc.PRIORITY_FLOOR
     error, limit = learner.error, learner.limit
     heappush, heappop = heapq.heappush, heapq.heappop
     done = nxt = 0
+    end = size  # of the sorted list
     while done < cap:
         block = min(cap - done, max(256, 2 * size), PRIORITIZED_MAX_DRAWS)
         # two draws per update, in this order: the sample's (unused: greedy takes rank 1
         # whatever it is), then the new tie-breaker
-        ties = rng.random(2 * block)[1::2].tolist()
-        for k in range(block):
-            if replayed and replayed[0] < fresh[nxt]:
-                slot = heappop(replayed)[2]
-            else:
-                slot = fresh_slots[nxt]
+        draws = rng.random(2 * block)[1::2]
+        ties = draws.tolist()
+        k = 0
+        while k < block:
+            if nxt == end and aside:  # the sorted list is used up: the next keys set aside
+                priorities, ties_sorted, slots_sorted, aside = _smallest_sorted(aside)
+                fresh, nxt, end = False, 0, len(slots_sorted)
+            if nxt < end and not (
+                replayed and replayed[0] < (priorities[nxt], ties_sorted[nxt], slots_sorted[nxt])
+            ):
+                if fresh:
+                    # the fresh keys before the heap's top, at most this block's: all of
+                    # them if the top's priority is below 1, those with smaller ties if 1
+                    top = replayed[0] if replayed else (0.0,)
+                    if top[0] > -1.0:
+                        run = end - nxt
+                    elif top[0] == -1.0:
+                        run = bisect.bisect_left(ties_sorted, top[1], nxt) - nxt
+                    else:
+                        run = 0
+                    run = min(run, block - k)
+                    if run >= GREEDY_MIN_RUN:
+                        learner.q, learner.error = q, error
+                        found, used = _fresh_run(
+                            learner,
+                            entries_in_order[nxt : nxt + run],
+                            draws[k : k + run],
+                            fresh_slots[nxt : nxt + run],
+                            aside,
+                        )
+                        if found is not None:
+                            return done + k + found
+                        q, error = learner.q, learner.error
+                        if len(aside[-1][0]) == used:  # the run ended with a priority >= 1
+                            negative, tie, slot = (field[-1] for field in aside[-1])
+                            aside[-1] = tuple(field[:-1] for field in aside[-1])
+                            heappush(replayed, (float(negative), float(tie), int(slot)))
+                        k, nxt = k + used, nxt + used
+                        continue
+                slot = slots_sorted[nxt]
                 nxt += 1
+            else:
+                slot = heappop(replayed)[2]
             e = transition_of[slot]
             old, a, b = q[e], q[reads[e]], q[reads[e] + 1]
             delta = rewards[e] + discounts[e] * (b if b > a else a) - old  # max(a, b)
@@ -378,8 +449,63 @@ def _greedy(
             if error < limit:
                 return done + k + 1
             heappush(replayed, (-(abs(delta) + floor), ties[k], slot))
+            k += 1
         done += block
     return None
+
+
+def _smallest_sorted(
+    aside: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[list[float], list[float], list[int], list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """The smallest keys set aside, sorted (three lists), and the others, still aside.
+
+    Only the first few hundred are usually replayed before learning ends, so the keys are
+    not all sorted: those whose first field (-priority) is at most the ``GREEDY_SORTED``-th
+    smallest are, and they are smaller than every other (a larger first field).
+    """
+    keys = [np.concatenate(field) for field in zip(*aside, strict=True)]
+    negatives = keys[0]
+    if len(negatives) > GREEDY_SORTED:
+        first = negatives <= np.partition(negatives, GREEDY_SORTED - 1)[GREEDY_SORTED - 1]
+    else:
+        first = np.ones(len(negatives), dtype=bool)
+    rest = [field[~first] for field in keys]
+    negatives, ties, slots = (field[first] for field in keys)
+    order = np.lexsort((slots, ties, negatives))
+    left = [tuple(rest)] if len(rest[0]) else []
+    return negatives[order].tolist(), ties[order].tolist(), slots[order].tolist(), left
+
+
+def _fresh_run(
+    learner: _Learner,
+    entries: np.ndarray,
+    ties: np.ndarray,
+    slots: np.ndarray,
+    aside: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[int | None, int]:
+    """Replay fresh keys in their order (``entries``, ``ties`` and ``slots`` by update)
+    until an update learns (return its number from 1) or leaves a priority of at least 1
+    (its key may sort before the next fresh one), or the run ends.
+
+    Otherwise return None and how many updates were made: the learner now stands after
+    them, and their keys (-priority, tie, slot) are appended to ``aside``, as three arrays.
+    """
+    run = len(entries)
+    times, values, targets = _replay_in_order(learner, entries)
+    running = _running_error(learner, times, values, run)
+    priorities = np.empty(run)  # |delta| + floor, by time
+    for e in range(len(values)):
+        priorities[times[e]] = np.abs(targets[e] - values[e][:-1])
+    priorities += bc.PRIORITY_FLOOR
+    crossed = np.flatnonzero(running < learner.limit)
+    high = np.flatnonzero(priorities >= 1.0)
+    used = int(high[0]) + 1 if len(high) else run
+    if len(crossed) and crossed[0] < used:
+        return int(crossed[0]) + 1, 0
+    learner.q = [float(v[np.searchsorted(t, used)]) for t, v in zip(times, values, strict=True)]
+    learner.error = float(running[used - 1])
+    aside.append((-priorities[:used], ties[:used], slots[:used]))
+    return None, used
 
 
 def _rank(learner: _Learner, order: _BlockOrder, rng: np.random.Generator, cap: int) -> int | None:

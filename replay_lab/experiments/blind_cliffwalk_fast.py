@@ -23,12 +23,17 @@ distinct transitions instead of numpy calls on the ``2**(n+1) - 2`` stored copie
     copies not yet replayed in their first order, the replayed ones in a heap; the
     smaller of the two fronts is the buffer's rank 1. The first order is a stable argsort
     of the tie-breakers (all first keys share the priority 1), not a sort of tuples.
+    Almost every update replays a fresh key and leaves a priority below 1, which sorts
+    after every fresh key: so runs of fresh keys are replayed in blocks as uniform's
+    draws are, and the keys they leave are set aside and sorted, the smallest first, only
+    once the fresh keys are used up (see :func:`_greedy`).
 ``rank``
     The ranking is a list of sorted blocks (one to two thousand keys each), so that taking
     the key at a rank and inserting the new one moves a block, not the whole list; a
     Fenwick tree of the blocks' lengths finds a rank's block, and each block keeps its
     keys as three arrays (priorities, ties, slots), searched without cache misses (see
-    :class:`_BlockOrder`).
+    :class:`_BlockOrder`). Taking and putting a key are written out in the update loop;
+    only splitting or emptying a block calls a method.
 ``proportional``
     A sum tree in a Python list, with the same node sums and the same search as
     :class:`~replay_lab.sumtree.SumTree` (including its binary search at level 8), all
@@ -509,13 +514,17 @@ def _fresh_run(
 
 
 def _rank(learner: _Learner, order: _BlockOrder, rng: np.random.Generator, cap: int) -> int | None:
-    """Rank-based: the order's take and put around the inlined update."""
+    """Rank-based: the order's take and put (see :class:`_BlockOrder`) written out around
+    the inlined update, with their common case in the loop: only splitting or emptying
+    a block, which rebuilds the index, calls the order."""
     size = order.size
     transition_of, reads, discounts = _chain(learner)
     q, q_star, rewards = learner.q, learner.q_star, learner.rewards
     step, floor = bc.STEP_SIZE * 1.0, bc.PRIORITY_FLOOR
     error, limit = learner.error, learner.limit
-    take, put = order.take, order.put
+    blocks, firsts = order.blocks, order.firsts
+    bisect_left, bisect_right = bisect.bisect_left, bisect.bisect_right
+    tree, span = order.tree, order.span  # the Fenwick tree, fetched again when rebuilt
     done = 0
     while done < cap:
         block = min(cap - done, max(256, 2 * size), PRIORITIZED_MAX_DRAWS)
@@ -523,7 +532,28 @@ def _rank(learner: _Learner, order: _BlockOrder, rng: np.random.Generator, cap: 
         draws = rng.random(2 * block)
         picks, ties = order.picks(draws[0::2]), draws[1::2].tolist()
         for k in range(block):
-            slot = take(picks[k])
+            # take the key at the drawn rank: its block, found in the Fenwick tree
+            rank, i, bit = picks[k], 0, span
+            while bit:
+                if tree[i + bit] <= rank:
+                    i += bit
+                    rank -= tree[i]
+                bit >>= 1
+            priorities, block_ties, slots = blocks[i]
+            priorities.pop(rank)
+            block_ties.pop(rank)
+            slot = slots.pop(rank)
+            if not slots:
+                order.drop(i)
+                tree, span = order.tree, order.span
+            else:
+                if rank == 0:
+                    firsts[i] = (priorities[0], block_ties[0], slots[0])
+                i += 1
+                while i <= span:
+                    tree[i] -= 1
+                    i += i & -i
+
             e = transition_of[slot]
             old, a, b = q[e], q[reads[e]], q[reads[e] + 1]
             delta = rewards[e] + discounts[e] * (b if b > a else a) - old  # max(a, b)
@@ -533,7 +563,31 @@ def _rank(learner: _Learner, order: _BlockOrder, rng: np.random.Generator, cap: 
             q[e] = new
             if error < limit:
                 return done + k + 1
-            put(slot, abs(delta) + floor, ties[k])
+
+            # put the new key (-p, tie, slot) in its block
+            p, tie = -(abs(delta) + floor), ties[k]
+            key = (p, tie, slot)
+            i = max(bisect_right(firsts, key) - 1, 0)
+            priorities, block_ties, slots = blocks[i]
+            at = bisect_left(priorities, p)
+            if at < len(slots) and priorities[at] == p:  # equal priorities: by tie
+                end = bisect_right(priorities, p, at)
+                at = bisect_left(block_ties, tie, at, end)
+                if at < end and block_ties[at] == tie:  # equal ties too: by slot
+                    at = bisect_left(slots, slot, at, bisect_right(block_ties, tie, at, end))
+            priorities.insert(at, p)
+            block_ties.insert(at, tie)
+            slots.insert(at, slot)
+            if at == 0:
+                firsts[i] = key
+            if len(slots) > 2 * BLOCK:
+                order.split(i)
+                tree, span = order.tree, order.span
+            else:
+                i += 1
+                while i <= span:
+                    tree[i] += 1
+                    i += i & -i
         done += block
     return None
 
@@ -591,57 +645,19 @@ class _BlockOrder:
         ranks = np.searchsorted(self.mass, prefix, side="right")
         return np.minimum(ranks, self.size - 1).tolist()
 
-    def take(self, rank: int) -> int:
-        """Remove the key at ``rank`` (0 is the largest priority); return its slot."""
-        tree, i, bit = self.tree, 0, self.span
-        while bit:  # the last block whose predecessors hold <= rank keys (none is empty)
-            if tree[i + bit] <= rank:
-                i += bit
-                rank -= tree[i]
-            bit >>= 1
-        priorities, ties, slots = self.blocks[i]
-        priorities.pop(rank)
-        ties.pop(rank)
-        slot = slots.pop(rank)
-        if not slots:
-            del self.blocks[i], self.firsts[i]
-            self._index()
-            return slot
-        if rank == 0:
-            self.firsts[i] = self.first(i)
-        i += 1
-        while i <= self.span:
-            tree[i] -= 1
-            i += i & -i
-        return slot
+    def drop(self, i: int) -> None:
+        """Remove block ``i``, emptied by a take."""
+        del self.blocks[i], self.firsts[i]
+        self._index()
 
-    def put(self, slot: int, p: float, tie: float) -> None:
-        key = (-p, tie, slot)
-        i = max(bisect.bisect_right(self.firsts, key) - 1, 0)
-        priorities, ties, slots = self.blocks[i]
-        at = bisect.bisect_left(priorities, -p)
-        if at < len(slots) and priorities[at] == -p:  # equal priorities: by tie
-            end = bisect.bisect_right(priorities, -p, at)
-            at = bisect.bisect_left(ties, tie, at, end)
-            if at < end and ties[at] == tie:  # equal ties too: by slot
-                at = bisect.bisect_left(slots, slot, at, bisect.bisect_right(ties, tie, at, end))
-        priorities.insert(at, -p)
-        ties.insert(at, tie)
-        slots.insert(at, slot)
-        if at == 0:
-            self.firsts[i] = key
-        if len(slots) > 2 * BLOCK:
-            self.blocks[i : i + 1] = [
-                tuple(field[:BLOCK] for field in self.blocks[i]),
-                tuple(field[BLOCK:] for field in self.blocks[i]),
-            ]
-            self.firsts[i : i + 1] = [self.first(i), self.first(i + 1)]
-            self._index()
-            return
-        tree, i = self.tree, i + 1
-        while i <= self.span:
-            tree[i] += 1
-            i += i & -i
+    def split(self, i: int) -> None:
+        """Split block ``i``, grown past twice the block length by a put, in two."""
+        self.blocks[i : i + 1] = [
+            tuple(field[:BLOCK] for field in self.blocks[i]),
+            tuple(field[BLOCK:] for field in self.blocks[i]),
+        ]
+        self.firsts[i : i + 1] = [self.first(i), self.first(i + 1)]
+        self._index()
 
 
 def _proportional(learner: _Learner, rng: np.random.Generator, cap: int) -> int | None:

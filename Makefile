@@ -83,7 +83,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_buffers.py
 	$(BIN)/python benchmarks/bench_lockstep.py
-	$(BIN)/python benchmarks/bench_blind_cliffwalk.py
+	$(BIN)/python benchmarks/bench_blind_cliffwalk.py --jobs 2
+	$(BIN)/python benchmarks/bench_panels.py
 
 demo: $(CLASSROOM)
 	$(BIN)/python demo/serve.py $(DEMO_ARGS)

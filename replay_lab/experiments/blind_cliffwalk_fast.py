@@ -68,7 +68,6 @@ from replay_lab.experiments import blind_cliffwalk as bc
 __all__ = ["run_fast", "updates_to_learn_fast"]
 
 BLOCK = 1024  # keys per block of the rank order (split at twice that)
-_ACCUMULATE = np.add.accumulate
 # at most this many random draws at once (memory), per block of uniform updates and of
 # prioritized ones; the results do not depend on them
 UNIFORM_MAX_DRAWS = 1 << 21
@@ -335,13 +334,12 @@ def _oracle(learner: _Learner, cap: int) -> int | None:
 
 def _prioritized(learner: _Learner, method: str, rng: np.random.Generator, cap: int) -> int | None:
     """Greedy, rank or proportional: one transition per update, its priority fed back."""
-    size = sum(learner.copies)
     if method == "proportional":
         return _proportional(learner, rng, cap)
     # As RankBasedReplayBuffer.extend: one tie-breaker per slot, all at priority 1, the
     # keys (-1.0, tie, slot) sorted. They share -1.0, so their order is the ties', equal
     # ties in slot order: a stable argsort, far cheaper than sorting the tuples.
-    ties = rng.random(size)
+    ties = rng.random(sum(learner.copies))
     ranking = np.argsort(ties, kind="stable")
     if method == "greedy":
         return _greedy(learner, ties[ranking], ranking, rng, cap)

@@ -531,12 +531,17 @@ class _UniformBuffers:
         return self._gather(seeds, slots, first_row, None)
 
     def _gather(self, seeds, slots, first_row, weights):
-        outcome = np.ascontiguousarray(self.outcomes[seeds[:, None], slots].T)  # (batch, seeds)
+        # flat indices, laid out (batch, seeds) in C order before the gather: each batch
+        # position's row is contiguous for the in-order updates, and nothing is copied
+        where = np.add(slots.T, seeds * self.capacity, order="C")
+        outcome = self.outcomes.reshape(-1)[where]
         cells = first_row * self.n_actions + self.sa[outcome]
         next_row = first_row + self.next_state[outcome]
         next_cells = (next_row * self.n_actions)[:, None, :] + self.actions
         rewards, discount = self.rewards[outcome], self.discount[outcome]
-        return cells, next_cells, rewards, discount, None if weights is None else weights.T, slots
+        if weights is not None:
+            weights = np.ascontiguousarray(weights.T)  # each position's row contiguous
+        return cells, next_cells, rewards, discount, weights, slots
 
     def feedback(self, seeds, slots, deltas) -> None:
         """Uniform replay has no priorities."""
@@ -545,7 +550,8 @@ class _UniformBuffers:
 class _ProportionalBuffers(_UniformBuffers):
     """S proportional prioritized buffers (as
     :class:`~replay_lab.prioritized.PrioritizedReplayBuffer`) on S sum trees: one 2-D array
-    ``tree[seed, node]``, each row laid out as :class:`~replay_lab.sumtree.SumTree`.
+    ``tree[seed, node]``, each row laid out as :class:`~replay_lab.sumtree.SumTree` (the
+    levels above ``top``, which no search reads, are not kept: the roots are ``total``).
 
     The same arithmetic in the same order: the stratified prefix sums, the binary search of
     level ``min(depth, 8)`` (on its running sums, as ``np.searchsorted`` does), the walk
@@ -580,8 +586,7 @@ class _ProportionalBuffers(_UniformBuffers):
         self.stamp = np.zeros(n_seeds * capacity, dtype=np.min_scalar_type(batch_size))
         self.positions: dict = {}  # _positions, per number of active seeds
         self.search_keys: dict = {}  # _search_keys, per (active seeds, batch size)
-        # whole-level recomputes are cheaper than path updates up to ~4096 nodes a level
-        self.whole_levels = min(self.depth, max(0, (4096 // n_seeds).bit_length() - 1))
+        self.total = np.zeros(n_seeds)  # the root of each tree, see _settle
 
     def add(self, seeds, outcome) -> None:
         slot = self.added % self.capacity
@@ -593,9 +598,13 @@ class _ProportionalBuffers(_UniformBuffers):
     def _settle(self) -> None:
         """Recompute the sums above the leaves written since the last time (a new
         transition's and the last feedback's together): each parent from its two children,
-        level by level as ``SumTree.update`` does, so the sums are the readable ones. Deep
-        levels follow the written paths; the top ``whole_levels`` are recomputed whole for
-        every seed, one numpy call each (an unchanged parent gets its own sum back)."""
+        level by level as ``SumTree.update`` does, so the sums are the readable ones.
+
+        Only what the search reads is kept: the levels from ``top`` down (along the
+        written paths) and the root, ``total``. The levels between them are summed
+        pairwise from level ``top`` for every seed, one numpy call a level, and not
+        stored: a node is the sum of its two children whichever way it is reached, so
+        the root is the readable one bit for bit."""
         if not self.pending:
             return
         leaves = np.concatenate(self.pending)
@@ -603,24 +612,32 @@ class _ProportionalBuffers(_UniformBuffers):
         tree = self.tree.reshape(-1)  # a view: node m of seed k is tree[k * width + m]
         nodes = leaves % self.width
         base = leaves - nodes
-        for _ in range(self.depth - self.whole_levels):
+        for _ in range(self.depth - self.top):
             nodes = nodes >> 1
             parent = base + nodes
             left = parent + nodes  # base + 2 * node
             tree[parent] = tree[left] + tree[left + 1]
-        for level in reversed(range(self.whole_levels)):
-            first = 2**level
-            self.tree[:, first : 2 * first] = (
-                self.tree[:, 2 * first : 4 * first : 2]
-                + self.tree[:, 2 * first + 1 : 4 * first : 2]
-            )
+        # level top's nodes past the newest slot's hold 0 and x + 0 is x: sum pairwise
+        # only the first (a power of two) nodes that cover the stored slots
+        covered = 1 << self._last_node().bit_length()
+        sums = self.tree[:, 2**self.top : 2**self.top + covered]
+        while covered > 1:
+            sums = sums[:, 0::2] + sums[:, 1::2]
+            covered //= 2
+        self.total = sums[:, 0]
+
+    def _last_node(self) -> int:
+        """The node of level ``top`` that holds the newest slot, counted from 0 (the same
+        for every seed: all have stored the same number of transitions); the nodes past
+        it hold no priority."""
+        return (self.size - 1) >> (self.depth - self.top)
 
     def sample(self, seeds, beta, first_row):
         self._settle()
         b = self.batch_size
         tree = self.tree.reshape(-1)  # a view: node k of seed i is tree[i * width + k]
         base = (seeds * self.width)[:, None]
-        total = self.tree[seeds, 1]
+        total = self.total[seeds]
         u = self.streams.draw(seeds, b)
         prefix = (np.arange(b) + u) * (total / b)[:, None]
         prefix = np.minimum(prefix, np.nextafter(total, 0)[:, None])
@@ -635,22 +652,39 @@ class _ProportionalBuffers(_UniformBuffers):
         first = 2**self.top
         keys, queries = self._search_keys(n, b)
         # the running sums of level top, written straight into the keys (np.cumsum: each
-        # seed's sums added one after the other, as the readable np.cumsum adds them)
+        # seed's sums added one after the other, as the readable np.cumsum adds them), up
+        # to the last node with a sum: past it the readable running sums stay the same,
+        # and min(k, last) below gives the readable k without them (the keys past it are
+        # inf, never below a prefix sum)
+        last = self._last_node()
         before = keys.imag
-        np.cumsum(self.tree[seeds, first : 2 * first], axis=1, out=before[:, 1:])
+        np.cumsum(self.tree[seeds, first : first + last + 1], axis=1, out=before[:, 1 : last + 2])
         queries.imag = u
         found = np.searchsorted(keys.reshape(-1), queries.reshape(-1), side="right") - 1
-        # found is the flat index into before; the last node with a sum holds the newest
-        # slot (priorities stay positive), the same for every seed
-        last = (self.size - 1) >> (self.depth - self.top)
+        # found is the flat index into before
         start = (np.arange(n) * (first + 1))[:, None]
         k = np.minimum(found.reshape(n, b) - start, last)
         u = u - before.reshape(-1)[start + k]
-        nodes = base + first + k  # flat indices from here on
+        start = base + first + k  # flat indices from here on
+        slots = self._walk(tree, base, start, u, checked=False)
+        if self.size < self.first_leaf and (slots >= self.size).any():
+            slots = self._walk(tree, base, start, u, checked=True)
+        return slots
+
+    def _walk(self, tree, base, nodes, u, checked):
+        """The walk of ``SumTree.find`` below level ``top``. Unchecked, it goes right
+        whenever ``u`` reaches the left sum, without asking whether the right subtree has
+        a sum; the readable walk asks. The two differ only where a right subtree has no
+        sum, and a walk that went into one ends in an empty slot (the stored slots are
+        0 .. size - 1, all with positive priorities): so an unchecked walk that ends in
+        a stored slot made the readable walk's moves, and only otherwise is the walk
+        made again, checked."""
         for _ in range(self.depth - self.top):
             left = 2 * nodes - base  # the left child of node m is 2m
             left_sum = tree[left]
-            go_right = (u >= left_sum) & (tree[left + 1] > 0)
+            go_right = u >= left_sum
+            if checked:
+                go_right &= tree[left + 1] > 0
             u = u - left_sum * go_right
             nodes = left + go_right
         return nodes - base - self.first_leaf
@@ -670,6 +704,7 @@ class _ProportionalBuffers(_UniformBuffers):
             keys = np.zeros((n, 2**self.top + 1), complex)
             queries = np.zeros((n, b), complex)
             keys.real, queries.real = np.arange(n)[:, None], np.arange(n)[:, None]
+            keys.imag[:, 1:] = np.inf  # a running sum not written yet is past every query
             self.search_keys[n, b] = keys, queries
         return self.search_keys[n, b]
 
@@ -679,7 +714,7 @@ class _ProportionalBuffers(_UniformBuffers):
         priorities = np.abs(deltas.T) + self.floor  # (seeds, batch)
         with np.errstate(over="ignore"):
             scaled = priorities**self.exponent
-            too_large = not np.isfinite(self.tree[seeds, 1] + scaled.sum(axis=1)).all()
+            too_large = not np.isfinite(self.total[seeds] + scaled.sum(axis=1)).all()
         if too_large:
             raise ValueError(
                 f"a priority {priorities.max():.3g} ** priority_exponent {self.exponent} "

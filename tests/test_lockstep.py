@@ -328,3 +328,69 @@ def test_final_q_errors_from_the_engine_and_from_train_on_gymnasium_agree():
     # power: the same test sees a smaller step size
     slower = train_lockstep(env, range(30), **{**options, "alpha": 0.1}).final()
     assert abs(rank_sum_z(slower, reference)) > z_critical
+
+
+@pytest.mark.parametrize("capacity", [300, 5000])
+def test_the_engines_search_is_the_sum_trees_even_at_the_very_end(capacity, monkeypatch):
+    """The engine's search (running sums of level 8 up to the newest slot only, a walk
+    below that checks for empty subtrees only when it ended in one) finds what
+    ``SumTree.find`` finds, for prefix sums at the edges: 0, the running sums
+    themselves, the last float below the total. The walk is made again, checked, in
+    some of these cases: the check is needed, and tested."""
+    from replay_lab.lockstep import _ProportionalBuffers
+    from replay_lab.sumtree import SumTree
+
+    walks = []
+    original = _ProportionalBuffers._walk
+
+    def counted(self, *args, checked):
+        walks.append(checked)
+        return original(self, *args, checked=checked)
+
+    monkeypatch.setattr(_ProportionalBuffers, "_walk", counted)
+    rng = np.random.default_rng(5)
+    n = 4
+    model = LockstepModel(gym.make("FrozenLake-v1"))
+    for size in [1, 2, 7, 64, 65, capacity // 3, capacity - 1, capacity]:
+        buffers = _ProportionalBuffers(
+            [np.random.default_rng(k) for k in range(n)], capacity, size, 1, model, 0.99,
+            priority_exponent=0.6, priority_floor=1e-3,
+        )  # fmt: skip
+        seeds = np.arange(n)
+        for _ in range(size):
+            buffers.add(seeds, rng.integers(model.reward.size, size=n))
+        slots = np.tile(np.arange(size), (n, 1))
+        buffers.feedback(seeds, slots, rng.exponential(size=(size, n)) ** 3)
+        buffers._settle()
+        trees = []
+        for k in range(n):
+            tree = SumTree(capacity)
+            leaves = buffers.tree[k, buffers.first_leaf : buffers.first_leaf + capacity]
+            tree.update(np.arange(capacity), leaves)
+            assert tree.total == buffers.total[k]
+            trees.append(tree)
+        for _ in range(40):
+            u = np.empty((n, 6))
+            for k, tree in enumerate(trees):
+                # the running sums can pass the total (a pairwise sum); the engine's prefix
+                # sums stay below it
+                running = np.minimum(np.cumsum(tree.values()[:size]), np.nextafter(tree.total, 0))
+                u[k] = [
+                    0.0,
+                    np.nextafter(tree.total, 0),
+                    tree.total * rng.random(),
+                    rng.choice(running),
+                    np.nextafter(rng.choice(running), 0),
+                    running[-1],
+                ]
+            tree_flat = buffers.tree.reshape(-1)
+            base = (seeds * buffers.width)[:, None]
+            found = buffers._find(seeds, tree_flat, base, u)
+            for k, tree in enumerate(trees):
+                np.testing.assert_array_equal(found[k], tree.find(u[k]), err_msg=f"{size}")
+            buffers.feedback(seeds, slots, rng.exponential(size=(size, n)) ** 3)
+            buffers._settle()
+            for k, tree in enumerate(trees):
+                values = buffers.tree[k, buffers.first_leaf : buffers.first_leaf + capacity]
+                tree.update(np.arange(capacity), values)
+    assert True in walks and False in walks, "the checked walk was never needed"

@@ -587,9 +587,19 @@ class _ProportionalBuffers(_UniformBuffers):
         self.positions: dict = {}  # _positions, per number of active seeds
         self.search_keys: dict = {}  # _search_keys, per (active seeds, batch size)
         self.total = np.zeros(n_seeds)  # the root of each tree, see _settle
+        # above every tree's total with its pending leaves (a Python float: the overflow
+        # tests cost nothing until a total comes near the largest float)
+        self.bound = 0.0
 
     def add(self, seeds, outcome) -> None:
         slot = self.added % self.capacity
+        new_value = float(self.new_value.max())
+        if not math.isfinite(4 * (self.bound + new_value)):  # near an overflow
+            with np.errstate(over="ignore"):
+                self._settle()
+                if not np.isfinite(self.total[seeds] + self.new_value[seeds]).all():
+                    self._overflow(self.max_priority[seeds])  # as the readable add
+        self.bound += new_value
         super().add(seeds, outcome)
         node = self.first_leaf + slot
         self.tree[seeds, node] = self.new_value[seeds]
@@ -625,6 +635,7 @@ class _ProportionalBuffers(_UniformBuffers):
             sums = sums[:, 0::2] + sums[:, 1::2]
             covered //= 2
         self.total = sums[:, 0]
+        self.bound = float(self.total.max())
 
     def _last_node(self) -> int:
         """The node of level ``top`` that holds the newest slot, counted from 0 (the same
@@ -679,14 +690,16 @@ class _ProportionalBuffers(_UniformBuffers):
         0 .. size - 1, all with positive priorities): so an unchecked walk that ends in
         a stored slot made the readable walk's moves, and only otherwise is the walk
         made again, checked."""
+        nodes, u = nodes.copy(), u.copy()  # then changed in place: no new arrays a level
         for _ in range(self.depth - self.top):
-            left = 2 * nodes - base  # the left child of node m is 2m
-            left_sum = tree[left]
+            nodes += nodes - base  # the left child of node m is 2m
+            left_sum = tree.take(nodes)
             go_right = u >= left_sum
             if checked:
-                go_right &= tree[left + 1] > 0
-            u = u - left_sum * go_right
-            nodes = left + go_right
+                go_right &= tree.take(nodes + 1) > 0
+            left_sum *= go_right
+            u -= left_sum  # going right skips the left subtree's sum
+            nodes += go_right  # the right child is left + 1
         return nodes - base - self.first_leaf
 
     def _positions(self, n: int) -> np.ndarray:
@@ -712,14 +725,18 @@ class _ProportionalBuffers(_UniformBuffers):
         """Set ``p = |delta| + floor`` (no slot is overwritten between a sample and its
         feedback in the loop, so none is skipped); a repeated slot keeps its last error."""
         priorities = np.abs(deltas.T) + self.floor  # (seeds, batch)
-        with np.errstate(over="ignore"):
+        largest = priorities.max(axis=1)
+        peak = self._peak(float(largest.max()))
+        if math.isfinite(4 * (self.bound + peak * priorities.size)):
             scaled = priorities**self.exponent
-            too_large = not np.isfinite(self.total[seeds] + scaled.sum(axis=1)).all()
-        if too_large:
-            raise ValueError(
-                f"a priority {priorities.max():.3g} ** priority_exponent {self.exponent} "
-                "overflows (or the sum of all priorities does): the TD errors are too large"
-            )
+            self.bound += peak * priorities.size
+        else:  # near an overflow: the readable buffer's test, exactly
+            with np.errstate(over="ignore"):
+                self._settle()
+                scaled = priorities**self.exponent
+                if not np.isfinite(self.total[seeds] + scaled.sum(axis=1)).all():
+                    self._overflow(priorities)
+            self.bound += float(scaled.sum(axis=1).max())
         # A slot repeated in a batch keeps its last error: write only its last occurrence,
         # found by stamping each slot with the latest position that names it (ufunc.at
         # applies every position, in order) and clearing the stamps again.
@@ -730,15 +747,27 @@ class _ProportionalBuffers(_UniformBuffers):
         np.maximum.at(self.stamp, stamps, positions)
         last = (self.stamp[stamps] == positions).reshape(slots.shape)
         self.stamp[stamps] = 0
-        leaves = (seeds * self.width + self.first_leaf)[:, None] + slots
-        self.tree.reshape(-1)[leaves[last]] = scaled[last]
-        self.pending.append(leaves[last])
-        largest = priorities.max(axis=1)
+        leaves = ((seeds * self.width + self.first_leaf)[:, None] + slots)[last]
+        self.tree.reshape(-1)[leaves] = scaled[last]
+        self.pending.append(leaves)
         grown = largest > self.max_priority[seeds]
         if grown.any():
             for k, p in zip(seeds[grown].tolist(), largest[grown].tolist(), strict=True):
                 self.max_priority[k] = p
                 self.new_value[k] = p**self.exponent  # Python's pow, as the readable add
+
+    def _peak(self, largest: float) -> float:
+        """``largest ** exponent`` in Python floats, inf where it overflows (NaN stays)."""
+        try:
+            return largest**self.exponent
+        except OverflowError:
+            return math.inf
+
+    def _overflow(self, priorities) -> None:
+        raise ValueError(
+            f"a priority {priorities.max():.3g} ** priority_exponent {self.exponent} "
+            "overflows (or the sum of all priorities does): the TD errors are too large"
+        )
 
 
 class _RankBuffers(_UniformBuffers):

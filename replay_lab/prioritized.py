@@ -143,7 +143,10 @@ class PrioritizedReplayBuffer(_Prioritized):
     def add(self, s: int, a: int, r: float, s_next: int, terminated: bool) -> int:
         """Store one transition with the largest priority so far; return its slot."""
         slot = super().add(s, a, r, s_next, terminated)
-        self.tree[slot] = self.max_priority**self.priority_exponent  # finite: checked when set
+        value = self.max_priority**self.priority_exponent  # finite: checked when set
+        if not math.isfinite(self.tree.total + value):  # but the total with it may not be
+            self._too_large(self.max_priority)
+        self.tree[slot] = value
         return slot
 
     def extend(self, states, actions, rewards, next_states, terminated) -> np.ndarray:
@@ -172,12 +175,14 @@ class PrioritizedReplayBuffer(_Prioritized):
             scaled = priorities**self.priority_exponent
             too_large = not np.isfinite(self.tree.total + scaled.sum())
         if too_large:
-            raise ValueError(
-                f"a priority {priorities.max():.3g} ** priority_exponent "
-                f"{self.priority_exponent} overflows (or the sum of all priorities "
-                "does): the TD errors are too large"
-            )
+            self._too_large(priorities.max())
         self.tree.update(slots, scaled)
+
+    def _too_large(self, priority: float) -> None:
+        raise ValueError(
+            f"a priority {priority:.3g} ** priority_exponent {self.priority_exponent} "
+            "overflows (or the sum of all priorities does): the TD errors are too large"
+        )
 
 
 class RankBasedReplayBuffer(_Prioritized):

@@ -1,6 +1,8 @@
 """The lockstep engine: engine seed k is ``train(seed=k)`` number for number, and the
 model it steps is the environment."""
 
+import warnings
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -394,3 +396,20 @@ def test_the_engines_search_is_the_sum_trees_even_at_the_very_end(capacity, monk
                 values = buffers.tree[k, buffers.first_leaf : buffers.first_leaf + capacity]
                 tree.update(np.arange(capacity), values)
     assert True in walks and False in walks, "the checked walk was never needed"
+
+
+@pytest.mark.parametrize("reward", [1e200, 1e154])  # p ** 2 overflows; their sum does
+def test_priorities_that_overflow_raise_in_the_engine_as_in_train(reward):
+    P = {0: {0: [(1.0, 0, reward, False)]}}
+    env = gym.wrappers.TimeLimit(ModelEnv(P, [1.0]), 50)
+    options = dict(steps=20, alpha=1.0, gamma=0.0, epsilon=0.0, replay="proportional",
+                   batch_size=2, priority_exponent=2.0)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning on the way
+        with pytest.raises(ValueError, match=r"priority_exponent 2\.0 overflows"):
+            train_lockstep(env, SEEDS, **options)
+        with pytest.raises(ValueError, match=r"priority_exponent 2\.0 overflows"):
+            train(env, seed=0, **options)
+    # below the overflow, both run the same
+    P[0][0] = [(1.0, 0, 1e100, False)]
+    assert_same(readable(env, SEEDS, **options), train_lockstep(env, SEEDS, **options))

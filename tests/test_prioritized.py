@@ -5,6 +5,7 @@ update_priorities, and the pitfalls other implementations have had."""
 
 import copy
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -369,6 +370,18 @@ def test_priorities_whose_sum_overflows_raise():
     buffer = filled(PrioritizedReplayBuffer(4, priority_exponent=1.0, seed=0), 2)
     with pytest.raises(ValueError, match="overflow"):
         buffer.update_priorities(all_slots(buffer), [1.5e308, 1.5e308])
+
+
+def test_a_new_transition_whose_priority_would_overflow_the_total_raises():
+    # max_priority ** exponent is finite (checked when it was set), but the total with one
+    # more copy of it is not: add() rejects it before storing anything in the tree.
+    buffer = filled(PrioritizedReplayBuffer(4, priority_exponent=1.0, seed=0), 1)
+    buffer.update_priorities(all_slots(buffer), [1.5e308])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning on the way
+        with pytest.raises(ValueError, match="overflows"):
+            buffer.add(9, 0, 0.0, 0, False)
+    assert buffer.tree.total == 1.5e308 + 1e-6
 
 
 def test_huge_td_errors_below_overflow_are_fine():

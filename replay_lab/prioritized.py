@@ -142,10 +142,10 @@ class PrioritizedReplayBuffer(_Prioritized):
 
     def add(self, s: int, a: int, r: float, s_next: int, terminated: bool) -> int:
         """Store one transition with the largest priority so far; return its slot."""
-        slot = super().add(s, a, r, s_next, terminated)
         value = self.max_priority**self.priority_exponent  # finite: checked when set
         if not math.isfinite(self.tree.total + value):  # but the total with it may not be
-            self._too_large(self.max_priority)
+            self._too_large(self.max_priority)  # before anything is stored
+        slot = super().add(s, a, r, s_next, terminated)
         self.tree[slot] = value
         return slot
 

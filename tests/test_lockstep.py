@@ -80,7 +80,7 @@ CLIFF = dict(alpha=0.5, gamma=1.0, max_steps=500)
         # 100 has no walk below the search
         ("FrozenLake-v1", dict(FROZEN, steps=1500, replay="proportional", batch_size=8,
                                capacity=1000, beta=LinearSchedule(0.4, 1.0, 1500))),
-        # 5000: a 13-level tree whose lower 3 levels follow paths, the top 10 recomputed whole
+        # 5000: a 13-level tree, 5 levels of paths below level 8, filled to 1000 of 5000 slots
         ("FrozenLake-v1", dict(FROZEN, steps=1000, replay="proportional", batch_size=8,
                                capacity=5000, updates_per_step=2)),
         ("CliffWalking-v1", dict(CLIFF, steps=1200, replay="proportional", batch_size=16,

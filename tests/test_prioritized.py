@@ -374,7 +374,8 @@ def test_priorities_whose_sum_overflows_raise():
 
 def test_a_new_transition_whose_priority_would_overflow_the_total_raises():
     # max_priority ** exponent is finite (checked when it was set), but the total with one
-    # more copy of it is not: add() rejects it before storing anything in the tree.
+    # more copy of it is not: add() rejects it before storing anything, in the tree or the
+    # ring (as update_priorities does, the test counts the total as it is before the add).
     buffer = filled(PrioritizedReplayBuffer(4, priority_exponent=1.0, seed=0), 1)
     buffer.update_priorities(all_slots(buffer), [1.5e308])
     with warnings.catch_warnings():
@@ -382,6 +383,7 @@ def test_a_new_transition_whose_priority_would_overflow_the_total_raises():
         with pytest.raises(ValueError, match="overflows"):
             buffer.add(9, 0, 0.0, 0, False)
     assert buffer.tree.total == 1.5e308 + 1e-6
+    assert len(buffer) == 1 and buffer.added == 1
 
 
 def test_huge_td_errors_below_overflow_are_fine():

@@ -7,7 +7,8 @@ One run, side by side, on FrozenLake-v1 and CliffWalking-v1 (max_steps 500), cap
   engine with 20 and 100 seeds, each against gymnasium's own ``env.step`` (random actions);
 - uniform replay, batch 32: transition updates per second of the same four;
 - the engine's proportional prioritized replay against its uniform replay (time ratio);
-- the 16-seed, 2,000-step CliffWalking uniform batch-8 experiment of a slider panel;
+- the 16-seed, 2,000-step CliffWalking uniform batch-8 experiment of a slider panel, and
+  lesson 03's proportional one with 16 seeds and with 1;
 - the memory of 100 seeds x capacity 100,000 (uniform and proportional).
 
 Times are medians of ``--repeat`` runs (the machine is shared: a median is the honest
@@ -166,6 +167,14 @@ def main(repeat: int, steps: int, replay_steps: int) -> None:
     print(
         f"\n16-seed 2,000-step CliffWalking uniform batch 8: engine {engine:.3f} s, "
         f"readable train seed by seed {readable:.3f} s ({readable / engine:.1f}x)"
+    )
+    # lesson 03's panel: bound by the numpy calls per step, not by the seeds
+    panel = dict(cliff, capacity=2000, replay="proportional", priority_exponent=0.6, beta=0.4)
+    many = median_seconds(lambda: train_lockstep("CliffWalking-v1", 16, **panel), repeat)
+    one = median_seconds(lambda: train_lockstep("CliffWalking-v1", 1, **panel), repeat)
+    print(
+        f"2,000-step CliffWalking proportional batch 8, capacity 2,000 (lesson 03's panel): "
+        f"engine 16 seeds {many:.3f} s, 1 seed {one:.3f} s"
     )
     for replay in ("uniform", "proportional"):
         tracemalloc.start()

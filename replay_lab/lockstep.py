@@ -661,19 +661,17 @@ class _ProportionalBuffers(_UniformBuffers):
         """``SumTree.find`` of every row's prefix sums ``u`` (seeds, batch) in its tree."""
         n, b = u.shape
         first = 2**self.top
-        keys, queries = self._search_keys(n, b)
         # the running sums of level top, written straight into the keys (np.cumsum: each
         # seed's sums added one after the other, as the readable np.cumsum adds them), up
         # to the last node with a sum: past it the readable running sums stay the same,
-        # and min(k, last) below gives the readable k without them (the keys past it are
-        # inf, never below a prefix sum)
+        # and min(k, last) below gives the readable k without them
         last = self._last_node()
+        keys, queries, start = self._search_keys(n, b, last + 2)
         before = keys.imag
-        np.cumsum(self.tree[seeds, first : first + last + 1], axis=1, out=before[:, 1 : last + 2])
+        np.cumsum(self.tree[seeds, first : first + last + 1], axis=1, out=before[:, 1:])
         queries.imag = u
         found = np.searchsorted(keys.reshape(-1), queries.reshape(-1), side="right") - 1
-        # found is the flat index into before
-        start = (np.arange(n) * (first + 1))[:, None]
+        # found is the flat index into before: k is found less its row's start
         k = np.minimum(found.reshape(n, b) - start, last)
         u = u - before.reshape(-1)[start + k]
         start = base + first + k  # flat indices from here on
@@ -709,17 +707,20 @@ class _ProportionalBuffers(_UniformBuffers):
             self.positions[n] = np.tile(one, n)
         return self.positions[n]
 
-    def _search_keys(self, n: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-        """Keys and queries for np.searchsorted of ``n`` rows at once: complex numbers sort
-        by (real, imag), so (row, value) pairs keep the rows apart without touching the
-        values. The real parts (the rows) are set here once, the values on each search."""
-        if (n, b) not in self.search_keys:
-            keys = np.zeros((n, 2**self.top + 1), complex)
+    def _search_keys(self, n: int, b: int, width: int) -> tuple:
+        """Keys and queries for np.searchsorted of ``n`` rows at once, and where each row
+        starts: complex numbers sort by (real, imag), so (row, value) pairs keep the rows
+        apart without touching the values. The real parts (the rows) are set when the
+        keys are made, the values on each search; the keys are as wide as the running
+        sums in use (a narrow array searches faster), made anew when they widen."""
+        made = self.search_keys.get((n, b))
+        if made is None or made[0].shape[1] != width:
+            keys = np.zeros((n, width), complex)
             queries = np.zeros((n, b), complex)
             keys.real, queries.real = np.arange(n)[:, None], np.arange(n)[:, None]
-            keys.imag[:, 1:] = np.inf  # a running sum not written yet is past every query
-            self.search_keys[n, b] = keys, queries
-        return self.search_keys[n, b]
+            made = keys, queries, (np.arange(n) * width)[:, None]
+            self.search_keys[n, b] = made
+        return made
 
     def feedback(self, seeds, slots, deltas) -> None:
         """Set ``p = |delta| + floor`` (no slot is overwritten between a sample and its

@@ -54,7 +54,7 @@ def figure_source(panel) -> str | None:
 WATCH = """([panel, before, timeout]) => {
     const source = () => { const img = panel.querySelector('img.widget-image');
                            return img ? img.getAttribute('src') : null; };
-    window.__newFigure = new Promise((resolve, reject) => {
+    window.__newFigure = new Promise((resolve) => {
         const done = () => { const now = source();
                              if (now && now !== before) { observer.disconnect(); resolve(true); } };
         const observer = new MutationObserver(done);

@@ -59,7 +59,7 @@ from replay_lab.envs import (
     start_value,
     tabular_model,
 )
-from replay_lab.prioritized import RankBasedReplayBuffer
+from replay_lab.prioritized import RankBasedReplayBuffer, overflow_error
 from replay_lab.results import TrainResult
 from replay_lab.schedules import as_schedule
 
@@ -598,7 +598,7 @@ class _ProportionalBuffers(_UniformBuffers):
             with np.errstate(over="ignore"):
                 self._settle()
                 if not np.isfinite(self.total[seeds] + self.new_value[seeds]).all():
-                    self._overflow(self.max_priority[seeds])  # as the readable add
+                    raise overflow_error(self.max_priority[seeds].max(), self.exponent)
         self.bound += new_value
         super().add(seeds, outcome)
         node = self.first_leaf + slot
@@ -674,10 +674,10 @@ class _ProportionalBuffers(_UniformBuffers):
         # found is the flat index into before: k is found less its row's start
         k = np.minimum(found.reshape(n, b) - start, last)
         u = u - before.reshape(-1)[start + k]
-        start = base + first + k  # flat indices from here on
-        slots = self._walk(tree, base, start, u, checked=False)
+        nodes = base + first + k  # flat indices from here on
+        slots = self._walk(tree, base, nodes, u, checked=False)
         if self.size < self.first_leaf and (slots >= self.size).any():
-            slots = self._walk(tree, base, start, u, checked=True)
+            slots = self._walk(tree, base, nodes, u, checked=True)
         return slots
 
     def _walk(self, tree, base, nodes, u, checked):
@@ -728,15 +728,16 @@ class _ProportionalBuffers(_UniformBuffers):
         priorities = np.abs(deltas.T) + self.floor  # (seeds, batch)
         largest = priorities.max(axis=1)
         peak = self._peak(float(largest.max()))
-        if math.isfinite(4 * (self.bound + peak * priorities.size)):
+        grows = peak * priorities.shape[1]  # the most any one tree's total can grow by
+        if math.isfinite(4 * (self.bound + grows)):
             scaled = priorities**self.exponent
-            self.bound += peak * priorities.size
+            self.bound += grows
         else:  # near an overflow: the readable buffer's test, exactly
             with np.errstate(over="ignore"):
                 self._settle()
                 scaled = priorities**self.exponent
                 if not np.isfinite(self.total[seeds] + scaled.sum(axis=1)).all():
-                    self._overflow(priorities)
+                    raise overflow_error(priorities.max(), self.exponent)
             self.bound += float(scaled.sum(axis=1).max())
         # A slot repeated in a batch keeps its last error: write only its last occurrence,
         # found by stamping each slot with the latest position that names it (ufunc.at
@@ -763,12 +764,6 @@ class _ProportionalBuffers(_UniformBuffers):
             return largest**self.exponent
         except OverflowError:
             return math.inf
-
-    def _overflow(self, priorities) -> None:
-        raise ValueError(
-            f"a priority {priorities.max():.3g} ** priority_exponent {self.exponent} "
-            "overflows (or the sum of all priorities does): the TD errors are too large"
-        )
 
 
 class _RankBuffers(_UniformBuffers):

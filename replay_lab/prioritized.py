@@ -58,6 +58,14 @@ def importance_weights(probabilities: np.ndarray, beta: float) -> np.ndarray:
     return (probabilities.min() / probabilities) ** beta
 
 
+def overflow_error(priority: float, exponent: float) -> ValueError:
+    """The error for a priority whose power (or the tree's total with it) overflows."""
+    return ValueError(
+        f"a priority {priority:.3g} ** priority_exponent {exponent} "
+        "overflows (or the sum of all priorities does): the TD errors are too large"
+    )
+
+
 def stratified_prefix_sums(total: float, batch_size: int, rng: np.random.Generator) -> np.ndarray:
     """Cut ``[0, total)`` into ``batch_size`` equal segments and draw one number uniformly in
     each, as the paper does: each transition is still drawn ``batch_size * P(i)`` times per
@@ -144,7 +152,7 @@ class PrioritizedReplayBuffer(_Prioritized):
         """Store one transition with the largest priority so far; return its slot."""
         value = self.max_priority**self.priority_exponent  # finite: checked when set
         if not math.isfinite(self.tree.total + value):  # but the total with it may not be
-            self._too_large(self.max_priority)  # before anything is stored
+            raise overflow_error(self.max_priority, self.priority_exponent)  # nothing stored
         slot = super().add(s, a, r, s_next, terminated)
         self.tree[slot] = value
         return slot
@@ -175,14 +183,8 @@ class PrioritizedReplayBuffer(_Prioritized):
             scaled = priorities**self.priority_exponent
             too_large = not np.isfinite(self.tree.total + scaled.sum())
         if too_large:
-            self._too_large(priorities.max())
+            raise overflow_error(priorities.max(), self.priority_exponent)
         self.tree.update(slots, scaled)
-
-    def _too_large(self, priority: float) -> None:
-        raise ValueError(
-            f"a priority {priority:.3g} ** priority_exponent {self.priority_exponent} "
-            "overflows (or the sum of all priorities does): the TD errors are too large"
-        )
 
 
 class RankBasedReplayBuffer(_Prioritized):

@@ -80,6 +80,28 @@ def test_every_curve_is_the_mean_of_16_seeds(drawn, experiment):
             assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
 
 
+@pytest.mark.parametrize("experiment", [widgets.replay_experiment, widgets.prioritized_experiment])
+def test_log_axes_label_each_decade_in_plain_text(drawn, experiment):
+    """The decades are written out (10, a superscript minus, superscript digits), not
+    matplotlib's math text, and each label names its own tick."""
+    superscript = dict(zip("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789", strict=True))
+    for figure in drawn[experiment][0]:
+        (ax,) = figure.axes
+        figure.canvas.draw()  # the labels are set when drawn
+        low, high = ax.get_ylim()
+        shown = [
+            (loc, label.get_text())
+            for loc, label in zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)
+            if low <= loc <= high
+        ]
+        assert len(shown) >= 2, f"fewer than two decades shown: {shown}"
+        for loc, text in shown:
+            assert text.startswith("10") and "$" not in text, text
+            exponent = int("".join(superscript[c] for c in text[2:]))
+            assert 10.0**exponent == pytest.approx(loc, rel=1e-9), text
+        assert not ax.get_yticks(minor=True).size, "minor ticks on a panel's log axis"
+
+
 @pytest.mark.parametrize("experiment", MOVES, ids=lambda e: e.__name__)
 def test_after_a_move_the_previous_setting_is_drawn_faint_beside_the_new(drawn, experiment):
     along, alone = drawn[experiment]

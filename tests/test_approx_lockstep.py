@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from replay_lab.approx.lockstep import train_lockstep
-from replay_lab.approx.train import linear_q_learning, stack_results
+from replay_lab.approx.train import linear_q_learning, mountain_car_coder, stack_results
+
+COARSE = mountain_car_coder(tiles_per_dim=4, n_tilings=4)
 
 
 @pytest.mark.parametrize(
@@ -13,8 +15,12 @@ from replay_lab.approx.train import linear_q_learning, stack_results
         dict(),
         dict(replay=True, capacity=300, batch_size=8),
         dict(replay=True, batch_size=4, target_period=50, epsilon=0.1, alpha=0.7, gamma=0.99),
+        # One transition per update (the engine adds its steps without add.at), and coarse
+        # tiles, where the transitions of a batch share many weights.
+        dict(replay=True, batch_size=1, capacity=200, alpha=1.0, coder=COARSE),
+        dict(replay=True, batch_size=16, alpha=1.0, coder=COARSE, epsilon=0.2),
     ],
-    ids=["online", "replay", "replay+target"],
+    ids=["online", "replay", "replay+target", "replay-batch-1-coarse", "replay-coarse"],
 )
 def test_engine_seed_k_is_the_readable_loop_with_seed_k(settings):
     seeds = [0, 5]
@@ -32,16 +38,23 @@ def test_engine_checks_its_arguments_like_the_loop():
         train_lockstep(2, 10, replay=True, capacity=4, batch_size=8)
 
 
-def test_runs_with_and_without_a_target_network_share_the_engine():
+def test_runs_with_different_step_sizes_and_target_networks_share_the_engine():
     settings = dict(replay=True, batch_size=4, capacity=500)
-    engine = train_lockstep([2, 2, 3], 900, target_period=[None, 30, 7], **settings)
-    for k, (seed, period) in enumerate([(2, None), (2, 30), (3, 7)]):
-        readable = linear_q_learning(900, seed=seed, target_period=period, **settings)
+    runs = [(2, 0.5, None), (2, 0.5, 30), (3, 0.5, 7), (3, 1 / 16, 7)]
+    seeds, alphas, periods = (list(column) for column in zip(*runs, strict=True))
+    engine = train_lockstep(seeds, 900, alpha=alphas, target_period=periods, **settings)
+    for k, (seed, alpha, period) in enumerate(runs):
+        readable = linear_q_learning(900, seed=seed, alpha=alpha, target_period=period, **settings)
         assert np.array_equal(readable.weights, engine.weights[k])
         assert np.array_equal(readable.returns, engine.returns[k][: len(readable.returns)])
     assert not np.array_equal(engine.weights[0], engine.weights[1])
+    assert not np.array_equal(engine.weights[2], engine.weights[3])
     with pytest.raises(ValueError, match="target_period has 2 entries for 3 seeds"):
         train_lockstep([0, 1, 2], 10, target_period=[None, 5])
+    with pytest.raises(ValueError, match="alpha has 1 entries for 2 seeds"):
+        train_lockstep([0, 1], 10, alpha=[0.5])
+    with pytest.raises(ValueError, match="alpha"):
+        train_lockstep([0, 1], 10, alpha=[0.5, 1.5])
 
 
 def test_with_coarse_tiles_online_values_run_away_and_replay_keeps_them_together():

@@ -50,6 +50,10 @@ class TileCoder:
         self.displacement = 2 * np.arange(self.n_dims) + 1  # 1, 3, 5, ...
         self.tiles_per_tiling = (tiles_per_dim + 1) ** self.n_dims
         self.n_features = self.n_tilings * self.tiles_per_tiling
+        # Tiling i is the grid moved by -shifts[i] tiles (a fraction of a tile per dimension);
+        # its tiles are numbered from first_tile[i] on.
+        self.shifts = np.arange(self.n_tilings)[:, None] / self.n_tilings * self.displacement % 1
+        self.first_tile = np.arange(self.n_tilings) * self.tiles_per_tiling
 
     def tiles(self, states: ArrayLike) -> np.ndarray:
         """The index of the active tile of each tiling: shape ``(n_tilings,)`` for one
@@ -61,14 +65,13 @@ class TileCoder:
             raise ValueError(f"states must have {self.n_dims} columns, got shape {states.shape}")
         # Where a state lies in units of tiles, clipped to the box.
         scaled = (np.clip(states, self.low, self.high) - self.low) / self.tile_width
-        offsets = np.arange(self.n_tilings)[:, None] / self.n_tilings * self.displacement
-        # Tiling i is the grid moved by -offsets[i] tiles: state coordinate + offset, floored.
-        cells = np.floor(scaled[:, None, :] + offsets[None, :, :] % 1).astype(np.int64)
+        # The cell of tiling i: the state coordinate plus the shift, floored.
+        cells = np.floor(scaled[:, None, :] + self.shifts).astype(np.int64)
         cells = np.minimum(cells, self.tiles_per_dim)  # the state at high, unshifted
         flat = np.zeros(cells.shape[:2], dtype=np.int64)
         for dim in range(self.n_dims):  # row-major cell number within a tiling
             flat = flat * (self.tiles_per_dim + 1) + cells[:, :, dim]
-        indices = flat + np.arange(self.n_tilings) * self.tiles_per_tiling
+        indices = flat + self.first_tile
         return indices[0] if one else indices
 
     def features(self, state: ArrayLike) -> np.ndarray:

@@ -84,6 +84,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_buffers.py
 	$(BIN)/python benchmarks/bench_lockstep.py
 	$(BIN)/python benchmarks/bench_blind_cliffwalk.py --jobs 2
+	$(BIN)/python benchmarks/bench_approx.py
 	$(BIN)/python benchmarks/bench_panels.py
 
 demo: $(CLASSROOM)

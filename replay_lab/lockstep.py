@@ -54,6 +54,7 @@ from replay_lab.core import greedy_policy
 from replay_lab.envs import (
     BlindCliffwalk,
     ModelEnv,
+    TruncationAsTermination,
     policy_evaluation,
     reachable_states,
     start_value,
@@ -72,9 +73,11 @@ _CATEGORICAL_ENVS = (
     "gymnasium.envs.toy_text.cliffwalking.CliffWalkingEnv",
     "gymnasium.envs.toy_text.taxi.TaxiEnv",
 )
-# Wrappers that change neither the dynamics nor the random draws (TimeLimit only cuts).
+# Wrappers that change neither the dynamics nor the random draws (TimeLimit only cuts;
+# TruncationAsTermination reports a cut as an end, which the model reads: see end_limit).
 _HARMLESS_WRAPPERS = (
     gym.wrappers.TimeLimit,
+    TruncationAsTermination,
     gym.wrappers.OrderEnforcing,
     gym.wrappers.PassiveEnvChecker,
 )
@@ -160,6 +163,11 @@ class LockstepModel:
     outcome drawn by ``u`` is the first whose running sum exceeds ``u`` (outcome 0 if
     none does, as ``np.argmax`` of all-False gives). ``time_limit`` is the env's
     ``TimeLimit`` (None without one).
+
+    ``end_limit`` is the step whose cut the env reports as an end (a ``TimeLimit`` under
+    :class:`~replay_lab.envs.TruncationAsTermination`; None without one). Its outcomes
+    are then listed twice: outcome ``o + cut_offset`` is outcome ``o`` reported as
+    terminated, the one a step that reaches ``end_limit`` makes.
     """
 
     def __init__(self, env: gym.Env):
@@ -187,14 +195,19 @@ class LockstepModel:
                 self.cumulative[pair, : counts[pair]] = np.cumsum(probabilities)
         last = self.cumulative[np.arange(pairs), counts - 1]
         self.complete = bool((last >= 1.0).all())  # no u in [0, 1) falls past the last
-        self.next_state = model.next_state
-        self.reward = model.reward
-        self.terminated = model.terminated
+        self.pair, self.next_state = model.pair, model.next_state
+        self.reward, self.terminated = model.reward, model.terminated
+        self.time_limit, self.end_limit = _time_limits(env)
+        self.cut_offset = len(model.pair)
+        if self.end_limit is not None:
+            self.pair, self.next_state, self.reward = (
+                np.concatenate([x, x]) for x in (self.pair, self.next_state, self.reward)
+            )
+            self.terminated = np.concatenate([self.terminated, np.ones(self.cut_offset, bool)])
         self.initial_cumulative = np.cumsum(np.asarray(base.initial_state_distrib))
         starts = np.flatnonzero(np.asarray(base.initial_state_distrib))
         # one start state with probability 1: every u in [0, 1) draws it
         self.single_start = int(starts[0]) if self.initial_cumulative[starts[0]] == 1.0 else None
-        self.time_limit = _time_limit(env)
         self.tabular = model
 
     def reset(self, u: np.ndarray) -> np.ndarray:
@@ -214,14 +227,19 @@ class LockstepModel:
         return self.first[pair] + np.where(below == self.n_outcomes[pair], 0, below)
 
 
-def _time_limit(env: gym.Env) -> int | None:
-    limits = []
+def _time_limits(env: gym.Env) -> tuple[int | None, int | None]:
+    """The env's time limit, and the limit whose cut it reports as an end (the
+    ``TimeLimit`` wrappers under a ``TruncationAsTermination``); None for none."""
+    limits, ends, reported_as_end = [], [], False
     while isinstance(env, gym.Wrapper):
+        reported_as_end |= isinstance(env, TruncationAsTermination)
         if isinstance(env, gym.wrappers.TimeLimit):
             # gymnasium's public accessor for a wrapper's attribute
             limits.append(int(env.get_wrapper_attr("_max_episode_steps")))
+            if reported_as_end:
+                ends.append(limits[-1])
         env = env.env
-    return min(limits) if limits else None
+    return min(limits, default=None), min(ends, default=None)
 
 
 def exact_for(env: gym.Env | str) -> bool:
@@ -399,6 +417,8 @@ def _run(
         s_next, r = model.next_state[outcome], model.reward[outcome]
         step += 1
         episode_steps[chosen] += 1
+        if model.end_limit is not None:  # a cut reported as an end: its terminated copy
+            outcome = outcome + model.cut_offset * (episode_steps[chosen] == model.end_limit)
         out_of_steps = step == steps
         if sarsa:
             next_row = first_row + s_next
@@ -505,7 +525,7 @@ class _UniformBuffers:
         # A transition is one outcome of the model: store its index (4 bytes), and read
         # s * n_actions + a, s', r and gamma * (1 - terminated) off the model.
         self.outcomes = np.zeros((n_seeds, capacity), dtype=np.int32)
-        self.sa = model.tabular.pair
+        self.sa = model.pair
         self.next_state = model.next_state
         self.rewards = model.reward
         self.discount = gamma * (1 - model.terminated.astype(float))
@@ -791,7 +811,7 @@ class _RankBuffers(_UniformBuffers):
     def add(self, seeds, outcome) -> None:
         super().add(seeds, outcome)
         model = self.model
-        s, a = np.divmod(model.tabular.pair[outcome], model.n_actions)
+        s, a = np.divmod(model.pair[outcome], model.n_actions)
         transitions = zip(
             seeds.tolist(), s.tolist(), a.tolist(), model.reward[outcome].tolist(),
             model.next_state[outcome].tolist(), model.terminated[outcome].tolist(), strict=True,

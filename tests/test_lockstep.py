@@ -9,7 +9,13 @@ import pytest
 from gymnasium.envs.toy_text.utils import categorical_sample
 
 from replay_lab.agents import run_seeds, stack_runs, train
-from replay_lab.envs import BlindCliffwalk, ModelEnv, value_iteration
+from replay_lab.envs import (
+    BlindCliffwalk,
+    ModelEnv,
+    TruncationAsTermination,
+    stay_or_leave,
+    value_iteration,
+)
 from replay_lab.lockstep import BlockStreams, LockstepModel, exact_for, train_lockstep
 from replay_lab.schedules import LinearSchedule
 from tests.stats import ALPHA, chi2_sf
@@ -123,6 +129,42 @@ def test_exact_for_names_the_envs_that_draw_like_toy_text():
     assert exact_for(small_model_env()) and exact_for(BlindCliffwalk(3))
     assert not exact_for(gym.make("Taxi-v4", fickle_passenger=True))
     assert not exact_for(gym.wrappers.TransformReward(gym.make("FrozenLake-v1"), lambda r: 2 * r))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(steps=400),
+        dict(steps=400, replay="uniform", batch_size=3, capacity=50, record_replays=True),
+        dict(steps=400, replay="proportional", batch_size=3, capacity=50),
+        dict(steps=400, algorithm="sarsa"),
+        dict(steps=400, max_steps=4),  # train's own cut comes first: it bootstraps
+    ],
+)
+def test_a_cut_reported_as_an_end_is_trained_as_train_trains_it(options):
+    # an inner limit of 6 reported as an end, an outer one of 9 that only cuts
+    inner = TruncationAsTermination(small_model_env(time_limit=6))
+    assert LockstepModel(inner).end_limit == 6 and LockstepModel(inner).time_limit == 6
+    outer = gym.wrappers.TimeLimit(TruncationAsTermination(small_model_env(12)), 9)
+    assert (LockstepModel(outer).time_limit, LockstepModel(outer).end_limit) == (9, 12)
+    assert LockstepModel(small_model_env()).end_limit is None
+    for env in (inner, outer, TruncationAsTermination(stay_or_leave(5))):
+        assert_same(
+            readable(env, SEEDS, gamma=0.9, alpha=0.3, **options),
+            train_lockstep(env, SEEDS, gamma=0.9, alpha=0.3, **options),
+        )
+
+
+def test_a_cut_reported_as_an_end_does_not_bootstrap():
+    # stay-or-leave, staying only (epsilon 0, Q(stay) > Q(leave) = 0): each cut after
+    # 5 stays ends the target there, so Q(stay) learns the 5-step return, not 1 / (1 - gamma)
+    options = dict(steps=5000, alpha=0.5, gamma=0.9, epsilon=0.0, q_init=np.array([[1.0, 0.0]]))
+    right = train_lockstep(stay_or_leave(5), [0], **options).q[0, 0, 0]
+    wrong = train_lockstep(TruncationAsTermination(stay_or_leave(5)), [0], **options).q[0, 0, 0]
+    assert right == pytest.approx(10.0, abs=1e-6)  # 1 / (1 - 0.9)
+    # the values of the five positions in an episode settle at a fixed point: the first
+    # step's target is 1 + 0.9 Q(stay) until the fifth's, 1; the fixed point lies between
+    assert 1.0 < wrong < 1 + 0.9 + 0.81 + 0.729 + 0.6561
 
 
 def test_the_model_reads_the_time_limit_and_the_outcomes():

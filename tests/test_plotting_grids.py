@@ -2,6 +2,7 @@
 
 import gymnasium as gym
 import matplotlib
+import matplotlib.quiver
 import numpy as np
 import pytest
 
@@ -17,8 +18,15 @@ def test_q_table_plot_draws_one_arrow_per_open_cell(env_id, gamma):
     env = gym.make(env_id)
     ax = plot_q_table(env, value_iteration(env, gamma), title="Q*")
     open_cells = 11 if env_id.startswith("Frozen") else 37
-    arrows = [text for text in ax.texts if getattr(text, "arrow_patch", None) is not None]
-    assert len(arrows) == open_cells
+    (arrows,) = [c for c in ax.collections if isinstance(c, matplotlib.quiver.Quiver)]
+    assert len(arrows.get_offsets()) == open_cells
+    # each arrow points along its cell's greedy action, by the env's documented moves
+    kinds, moves = grid_layout(env)
+    columns = kinds.shape[1]
+    greedy = value_iteration(env, gamma).argmax(axis=1)
+    for (x, y), u, v in zip(arrows.get_offsets(), arrows.U, arrows.V, strict=True):
+        assert kinds[int(y), int(x)] in ("S", "F")
+        assert (u, v) == moves[greedy[int(y) * columns + int(x)]]
     assert labelled(ax)
 
 

@@ -637,16 +637,18 @@ class _ProportionalBuffers(_UniformBuffers):
         the root is the readable one bit for bit."""
         if not self.pending:
             return
-        leaves = np.concatenate(self.pending)
+        node = np.concatenate(self.pending)  # flat: node m of seed k is k * width + m
         self.pending = []
-        tree = self.tree.reshape(-1)  # a view: node m of seed k is tree[k * width + m]
-        nodes = leaves % self.width
-        base = leaves - nodes
+        tree = self.tree.reshape(-1)
+        siblings = tree.reshape(-1, 2)  # row r holds flat nodes 2r and 2r + 1
+        # With width a power of two, a flat node's row is node >> 1, and its parent,
+        # k * width + m // 2, is that row plus k * width / 2.
+        half = (node // self.width) * (self.width // 2)
         for _ in range(self.depth - self.top):
-            nodes = nodes >> 1
-            parent = base + nodes
-            left = parent + nodes  # base + 2 * node
-            tree[parent] = tree[left] + tree[left + 1]
+            row = node >> 1
+            node = row + half  # the parent
+            pairs = siblings.take(row, axis=0)  # whole rows: faster than two gathers
+            tree[node] = pairs[:, 0] + pairs[:, 1]
         # level top's nodes past the newest slot's hold 0 and x + 0 is x: sum pairwise
         # only the first (a power of two) nodes that cover the stored slots
         covered = 1 << self._last_node().bit_length()

@@ -3,7 +3,7 @@
 One run, side by side, on MountainCar with tile coding (8 tilings of 8 x 8, and the
 lesson's coarse 4 tilings of 4 x 4): the readable ``linear_q_learning`` seed by seed against
 ``replay_lab.approx.lockstep.train_lockstep`` with all seeds at once, online and with replay
-(batch 16, and batch 1), in microseconds per seed-step. The settings are notebook 05's.
+(batch 16 at alpha 1/16, and batch 1), in microseconds per seed-step.
 
 Times are medians of ``--repeat`` runs (the machine is shared: a median is the honest
 middle, and each ratio compares numbers measured in the same run).

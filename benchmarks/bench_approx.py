@@ -12,8 +12,8 @@ middle, and each ratio compares numbers measured in the same run).
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+
+from bench_lockstep import median_seconds  # this folder: run as a script, like the others
 
 from replay_lab.approx.lockstep import train_lockstep
 from replay_lab.approx.train import linear_q_learning, mountain_car_coder
@@ -23,15 +23,6 @@ CASES = {
     "replay, batch 16": dict(alpha=1 / 16, replay=True, batch_size=16),
     "replay, batch 1": dict(alpha=1.0, replay=True, batch_size=1),
 }
-
-
-def median_seconds(function, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(repeat: int, steps: int, seeds: int) -> None:

@@ -142,17 +142,22 @@ def test_exact_for_names_the_envs_that_draw_like_toy_text():
     ],
 )
 def test_a_cut_reported_as_an_end_is_trained_as_train_trains_it(options):
-    # an inner limit of 6 reported as an end, an outer one of 9 that only cuts
     inner = TruncationAsTermination(small_model_env(time_limit=6))
-    assert LockstepModel(inner).end_limit == 6 and LockstepModel(inner).time_limit == 6
     outer = gym.wrappers.TimeLimit(TruncationAsTermination(small_model_env(12)), 9)
-    assert (LockstepModel(outer).time_limit, LockstepModel(outer).end_limit) == (9, 12)
-    assert LockstepModel(small_model_env()).end_limit is None
     for env in (inner, outer, TruncationAsTermination(stay_or_leave(5))):
         assert_same(
             readable(env, SEEDS, gamma=0.9, alpha=0.3, **options),
             train_lockstep(env, SEEDS, gamma=0.9, alpha=0.3, **options),
         )
+
+
+def test_the_model_reads_which_cut_is_reported_as_an_end():
+    # an inner limit of 6 reported as an end; an outer one of 9 that only cuts
+    inner = LockstepModel(TruncationAsTermination(small_model_env(time_limit=6)))
+    assert (inner.time_limit, inner.end_limit) == (6, 6)
+    outer = gym.wrappers.TimeLimit(TruncationAsTermination(small_model_env(12)), 9)
+    assert (LockstepModel(outer).time_limit, LockstepModel(outer).end_limit) == (9, 12)
+    assert LockstepModel(small_model_env()).end_limit is None
 
 
 def test_a_cut_reported_as_an_end_does_not_bootstrap():
